@@ -1,0 +1,41 @@
+//! hagen: a YAML spec of a highly available AWS web application -> a Terraform/OpenTofu
+//! module.
+//!
+//! The data flows through one module per stage:
+//! [`load`] (YAML with positions) -> [`validate`] (schema, then semantic rules) ->
+//! [`model`] (defaults, names, CIDRs) -> [`render`] (pure: path -> text) -> [`write`].
+
+pub mod cidr;
+pub mod cli;
+pub mod diagnostics;
+pub mod error;
+pub mod load;
+pub mod model;
+pub mod render;
+pub mod spec;
+pub mod validate;
+pub mod write;
+
+use std::path::Path;
+
+pub use error::{Error, Result};
+
+/// Loads, validates and models a spec file.
+pub fn model_from_file(spec_path: &Path) -> Result<model::Model> {
+    let loaded = load::load(spec_path)?;
+    let spec = validate::validate(&loaded)?;
+    let inputs = model::Inputs {
+        spec_file: loaded.file_name.clone(),
+        user_data_file_contents: None,
+    };
+    model::build(spec, &inputs).map_err(|e| Error::Internal(format!("bug: {e:#}")))
+}
+
+/// Everything `hagen render` does short of writing: the files, in memory.
+pub fn render_file(
+    spec_path: &Path,
+    templates: &render::TemplateSources,
+) -> Result<render::Rendered> {
+    let model = model_from_file(spec_path)?;
+    Ok(render::render(&model, templates)?)
+}

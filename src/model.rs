@@ -1,0 +1,346 @@
+//! The model: a validated spec with every default applied and every derived value
+//! computed (names, subnet CIDRs, engine details). It is exactly the context templates
+//! see, so templates never compute anything that could differ between runs.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::cidr;
+use crate::spec::{
+    Backup, Compute, ComputeKind, Database, DatabaseKind, Engine, LoadBalancer, Monitoring,
+    NatGateways, Spec, Storage, StringMap,
+};
+
+/// Inputs besides the spec document that shape the output.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// File name of the spec (no directories, so output is the same on every machine).
+    pub spec_file: String,
+    /// Contents of `compute.user_data_file`, read by the load stage.
+    pub user_data_file_contents: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    pub hagen_version: &'static str,
+    pub spec_file: String,
+    pub name: String,
+    pub environment: String,
+    /// `<name>-<environment>`: at most 27 characters, the start of every resource name.
+    pub name_prefix: String,
+    pub region: String,
+    /// The user's tags, sorted by key.
+    pub tags: StringMap,
+    /// The provider's `default_tags`: the user's tags plus `Application`, `Environment`
+    /// and `ManagedBy` (hagen's own win, so they always describe the stack truthfully).
+    pub default_tags: StringMap,
+    pub network: NetworkModel,
+    pub load_balancer: LoadBalancerModel,
+    pub compute: ComputeModel,
+    pub database: DatabaseModel,
+    pub storage: Storage,
+    pub backup: Backup,
+    pub monitoring: Monitoring,
+    pub state: Option<StateModel>,
+    pub self_tests: bool,
+    pub environments: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkModel {
+    pub cidr: String,
+    pub nat_gateways: NatGateways,
+    /// Number of NAT gateways: one per zone, one, or none.
+    pub nat_count: usize,
+    pub zones: Vec<Zone>,
+    pub flow_logs: crate::spec::FlowLogs,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Zone {
+    /// Full zone name, e.g. `eu-west-1a`; also the `for_each` key of per-zone resources.
+    pub name: String,
+    /// Zone letter(s) after the region, e.g. `a`, for short resource names.
+    pub suffix: String,
+    pub index: usize,
+    pub public_cidr: String,
+    pub app_cidr: String,
+    pub database_cidr: String,
+    /// Zone whose NAT gateway this zone's app subnets route through (None without NAT).
+    pub nat_zone: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadBalancerModel {
+    #[serde(flatten)]
+    pub spec: LoadBalancer,
+    /// True when a certificate is given: HTTPS on 443 and a redirect on 80.
+    pub https: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ComputeModel {
+    #[serde(flatten)]
+    pub spec: Compute,
+    pub is_ec2: bool,
+    pub is_ecs: bool,
+    /// `desired_capacity`, defaulting to `min_size`.
+    pub desired: u32,
+    /// The user data script (inline or from `user_data_file`), if any.
+    pub user_data_script: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseModel {
+    #[serde(flatten)]
+    pub spec: Database,
+    /// True when an RDS instance is created (`kind: rds`).
+    pub rds: bool,
+    /// True when DynamoDB tables are created.
+    pub dynamodb: bool,
+    pub engine_version: String,
+    /// Parameter group family, e.g. `postgres16` or `mysql8.0`.
+    pub family: String,
+    pub port: u32,
+    /// CloudWatch log exports for the engine.
+    pub log_exports: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StateModel {
+    pub bucket: String,
+    pub key: String,
+    pub region: String,
+}
+
+/// Builds the model. The spec must already be valid (schema and semantic rules); errors
+/// here are bugs or conditions the validator should have reported.
+pub fn build(spec: Spec, inputs: &Inputs) -> anyhow::Result<Model> {
+    let name_prefix = format!("{}-{}", spec.name, spec.environment);
+    let default_tags = default_tags(&spec.tags, &spec.name, &spec.environment);
+    let network = network_model(&spec)?;
+    let compute = compute_model(spec.compute, inputs);
+    let database = database_model(spec.database);
+    let state = spec.state.map(|state| StateModel {
+        key: state
+            .key
+            .unwrap_or_else(|| format!("{}/{}/terraform.tfstate", spec.name, spec.environment)),
+        region: state.region.unwrap_or_else(|| spec.region.clone()),
+        bucket: state.bucket,
+    });
+    Ok(Model {
+        hagen_version: env!("CARGO_PKG_VERSION"),
+        spec_file: inputs.spec_file.clone(),
+        name: spec.name,
+        environment: spec.environment,
+        name_prefix,
+        region: spec.region,
+        tags: spec.tags,
+        default_tags,
+        network,
+        load_balancer: LoadBalancerModel {
+            https: spec.load_balancer.certificate_arn.is_some(),
+            spec: spec.load_balancer,
+        },
+        compute,
+        database,
+        storage: spec.storage,
+        backup: spec.backup,
+        monitoring: spec.monitoring,
+        state,
+        self_tests: spec.self_tests,
+        environments: spec.environments,
+    })
+}
+
+fn default_tags(user: &StringMap, name: &str, environment: &str) -> StringMap {
+    let mut tags = user.clone();
+    tags.insert("Application".into(), name.into());
+    tags.insert("Environment".into(), environment.into());
+    tags.insert("ManagedBy".into(), "hagen".into());
+    tags
+}
+
+fn network_model(spec: &Spec) -> anyhow::Result<NetworkModel> {
+    let net = &spec.network;
+    let zone_count = net.availability_zones.len();
+    let (public, app, database): (Vec<String>, Vec<String>, Vec<String>) = match &net.subnets {
+        Some(explicit) => (
+            explicit.public.clone(),
+            explicit.app.clone(),
+            explicit.database.clone(),
+        ),
+        None => {
+            let vpc = cidr::parse(&net.cidr).map_err(anyhow::Error::msg)?;
+            let plan = cidr::plan(&vpc, zone_count).map_err(anyhow::Error::msg)?;
+            let strings = |v: Vec<ipnet::Ipv4Net>| v.iter().map(|n| n.to_string()).collect();
+            (
+                strings(plan.public),
+                strings(plan.app),
+                strings(plan.database),
+            )
+        }
+    };
+    anyhow::ensure!(
+        public.len() == zone_count && app.len() == zone_count && database.len() == zone_count,
+        "subnet lists must have one CIDR per availability zone"
+    );
+    let nat_count = match net.nat_gateways {
+        NatGateways::PerAz => zone_count,
+        NatGateways::Single => 1,
+        NatGateways::None => 0,
+    };
+    let zones = net
+        .availability_zones
+        .iter()
+        .enumerate()
+        .map(|(index, name)| Zone {
+            suffix: name
+                .strip_prefix(spec.region.as_str())
+                .unwrap_or(name)
+                .to_string(),
+            nat_zone: match net.nat_gateways {
+                NatGateways::PerAz => Some(name.clone()),
+                NatGateways::Single => Some(net.availability_zones[0].clone()),
+                NatGateways::None => None,
+            },
+            name: name.clone(),
+            index,
+            public_cidr: public[index].clone(),
+            app_cidr: app[index].clone(),
+            database_cidr: database[index].clone(),
+        })
+        .collect();
+    Ok(NetworkModel {
+        cidr: net.cidr.clone(),
+        nat_gateways: net.nat_gateways,
+        nat_count,
+        zones,
+        flow_logs: net.flow_logs.clone(),
+    })
+}
+
+fn compute_model(compute: Compute, inputs: &Inputs) -> ComputeModel {
+    let user_data_script = compute
+        .user_data
+        .clone()
+        .or_else(|| inputs.user_data_file_contents.clone());
+    ComputeModel {
+        is_ec2: compute.kind == ComputeKind::Ec2,
+        is_ecs: compute.kind == ComputeKind::Ecs,
+        desired: compute.desired_capacity.unwrap_or(compute.min_size),
+        user_data_script,
+        spec: compute,
+    }
+}
+
+/// Default engine versions: current, widely available minor versions.
+pub const DEFAULT_POSTGRES_VERSION: &str = "16.4";
+pub const DEFAULT_MYSQL_VERSION: &str = "8.0.39";
+
+fn database_model(database: Database) -> DatabaseModel {
+    let engine_version = database.engine_version.clone().unwrap_or_else(|| {
+        match database.engine {
+            Engine::Postgres => DEFAULT_POSTGRES_VERSION,
+            Engine::Mysql => DEFAULT_MYSQL_VERSION,
+        }
+        .to_string()
+    });
+    let (family, port, log_exports) = match database.engine {
+        Engine::Postgres => {
+            // From PostgreSQL 10 on, the family is the major version alone.
+            let major = engine_version.split('.').next().unwrap_or("16");
+            let family = if major.parse::<u32>().map(|m| m >= 10).unwrap_or(true) {
+                major.to_string()
+            } else {
+                engine_version
+                    .split('.')
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(".")
+            };
+            (
+                format!("postgres{family}"),
+                5432,
+                vec!["postgresql", "upgrade"],
+            )
+        }
+        Engine::Mysql => {
+            let family = engine_version
+                .split('.')
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(".");
+            (
+                format!("mysql{family}"),
+                3306,
+                vec!["error", "general", "slowquery"],
+            )
+        }
+    };
+    DatabaseModel {
+        rds: database.kind == DatabaseKind::Rds,
+        dynamodb: !database.tables.is_empty(),
+        engine_version,
+        family,
+        port,
+        log_exports,
+        spec: database,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(yaml_like: serde_json::Value) -> Spec {
+        serde_json::from_value(yaml_like).unwrap()
+    }
+
+    fn minimal() -> serde_json::Value {
+        serde_json::json!({
+            "name": "shop",
+            "region": "eu-west-1",
+            "network": {"cidr": "10.0.0.0/16", "availability_zones": ["eu-west-1a", "eu-west-1b"]}
+        })
+    }
+
+    #[test]
+    fn defaults_are_applied() {
+        let model = build(spec(minimal()), &Inputs::default()).unwrap();
+        assert_eq!(model.name_prefix, "shop-prod");
+        assert_eq!(model.network.nat_count, 2);
+        assert_eq!(model.network.zones[1].suffix, "b");
+        assert_eq!(model.network.zones[1].app_cidr, "10.0.16.0/20");
+        assert_eq!(model.compute.desired, 2);
+        assert!(model.database.rds && model.database.spec.multi_az);
+        assert_eq!(model.database.family, "postgres16");
+        assert_eq!(model.database.port, 5432);
+        assert!(!model.load_balancer.https);
+    }
+
+    #[test]
+    fn single_nat_routes_every_zone_through_the_first() {
+        let mut value = minimal();
+        value["network"]["nat_gateways"] = "single".into();
+        let model = build(spec(value), &Inputs::default()).unwrap();
+        assert_eq!(model.network.nat_count, 1);
+        assert!(
+            model
+                .network
+                .zones
+                .iter()
+                .all(|z| z.nat_zone.as_deref() == Some("eu-west-1a"))
+        );
+    }
+
+    #[test]
+    fn mysql_family_and_port() {
+        let mut value = minimal();
+        value["database"] = serde_json::json!({"engine": "mysql"});
+        let model = build(spec(value), &Inputs::default()).unwrap();
+        assert_eq!(model.database.family, "mysql8.0");
+        assert_eq!(model.database.port, 3306);
+    }
+}

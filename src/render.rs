@@ -1,0 +1,415 @@
+//! Rendering: model -> `path -> text`, in memory, touching no disk.
+//!
+//! Every template is a minijinja template. Templates whose output is HCL (`.tf`,
+//! `.tfvars`, `.hcl`) auto-escape every interpolated string as the *inside* of an HCL
+//! quoted string; the `hcl` filter renders whole HCL literals. Those two functions are
+//! the only way a spec value reaches HCL, so no spec value can inject HCL.
+
+use std::collections::BTreeMap;
+
+use minijinja::value::{Value, ValueKind};
+use minijinja::{AutoEscape, Environment, Error as JinjaError, ErrorKind, Output, State};
+
+use crate::model::Model;
+
+/// Rendered files: relative path (with `/` separators) -> contents. Sorted, so every
+/// consumer sees the same order.
+pub type Rendered = BTreeMap<String, String>;
+
+/// Template sources: template name -> source. The name is the output path plus `.j2`;
+/// names whose file name starts with `_` are helpers (macros, includes), not rendered.
+pub type TemplateSources = BTreeMap<String, String>;
+
+/// Name of the auto-escape mode of HCL outputs.
+const HCL_ESCAPE: &str = "hcl";
+
+pub const TEMPLATE_SUFFIX: &str = ".j2";
+
+static BUILTIN_TEMPLATES: include_dir::Dir<'_> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/templates");
+
+/// The templates compiled into the binary.
+pub fn builtin_templates() -> TemplateSources {
+    let mut sources = TemplateSources::new();
+    collect(&BUILTIN_TEMPLATES, &mut sources);
+    sources
+}
+
+fn collect(dir: &include_dir::Dir<'_>, into: &mut TemplateSources) {
+    for file in dir.files() {
+        let name = file.path().to_string_lossy().replace('\\', "/");
+        let text = file
+            .contents_utf8()
+            .unwrap_or_else(|| panic!("built-in template {name} is not UTF-8"));
+        into.insert(name, text.to_string());
+    }
+    for sub in dir.dirs() {
+        collect(sub, into);
+    }
+}
+
+/// Whether a template is rendered to a file of its own (helpers start with `_`).
+pub fn is_rendered(template_name: &str) -> bool {
+    let file = template_name.rsplit('/').next().unwrap_or(template_name);
+    template_name.ends_with(TEMPLATE_SUFFIX) && !file.starts_with('_')
+}
+
+/// Output path of a template: its name without `.j2`.
+pub fn output_path(template_name: &str) -> &str {
+    template_name
+        .strip_suffix(TEMPLATE_SUFFIX)
+        .unwrap_or(template_name)
+}
+
+/// Whether the output is HCL and therefore escaped as HCL.
+pub fn is_hcl(path: &str) -> bool {
+    [".tf", ".tfvars", ".hcl"]
+        .iter()
+        .any(|ext| path.ends_with(ext))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A template failed: the message names the template and line.
+    #[error("template error: {0}")]
+    Template(String),
+    /// A rendered HCL file does not parse: a bug in a template, not in the spec.
+    #[error(
+        "bug: the rendered file {path} is not valid HCL ({message}); please report this with your spec"
+    )]
+    InvalidHcl { path: String, message: String },
+}
+
+/// Builds the environment: strict undefined, trailing newlines kept, blocks trimmed, the
+/// HCL auto-escape for HCL outputs and the `hcl` filter.
+pub fn environment(sources: &TemplateSources) -> Result<Environment<'static>, RenderError> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .keep_trailing_newline(true)
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+        .expect("default delimiters are valid");
+    env.set_syntax(syntax);
+    env.set_auto_escape_callback(|name| {
+        if is_hcl(output_path(name)) {
+            AutoEscape::Custom(HCL_ESCAPE.into())
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.set_formatter(format_value);
+    env.add_filter("hcl", hcl_filter);
+    env.add_filter("hcl_string", |value: String| hcl_string(&value));
+    for (name, source) in sources {
+        env.add_template_owned(name.clone(), source.clone())
+            .map_err(|err| RenderError::Template(describe(&err)))?;
+    }
+    Ok(env)
+}
+
+/// Renders every template. Outputs that are only whitespace are left out, so a template
+/// can decide by itself that its file does not apply (for example `backend.tf`).
+pub fn render(model: &Model, sources: &TemplateSources) -> Result<Rendered, RenderError> {
+    let env = environment(sources)?;
+    let context = Value::from(minijinja::value::Serde(model));
+    let mut rendered = Rendered::new();
+    for name in sources.keys().filter(|name| is_rendered(name)) {
+        let template = env
+            .get_template(name)
+            .map_err(|err| RenderError::Template(describe(&err)))?;
+        let text = template
+            .render(&context)
+            .map_err(|err| RenderError::Template(describe(&err)))?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let path = output_path(name).to_string();
+        let text = with_header(&path, &text, &model.spec_file);
+        check_hcl(&path, &text)?;
+        rendered.insert(path, text);
+    }
+    Ok(rendered)
+}
+
+/// A template error with the template name, line and the failing source line.
+fn describe(err: &JinjaError) -> String {
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        message.push_str(&format!(": {inner}"));
+        source = inner.source();
+    }
+    if let (Some(name), Some(line)) = (err.name(), err.line())
+        && !message.contains(&format!("{name}:{line}"))
+    {
+        message = format!("{name}:{line}: {message}");
+    }
+    message
+}
+
+/// Marker every generated file carries; the write stage recognises its own files by it.
+pub const GENERATED_MARKER: &str = "Generated by hagen";
+
+/// The "generated, do not edit" header, in the comment syntax of the file's type.
+pub fn header_lines(spec_file: &str) -> [String; 2] {
+    [
+        format!("{GENERATED_MARKER} from {spec_file}. DO NOT EDIT."),
+        format!("Change {spec_file} (or your templates) and run `hagen render` again."),
+    ]
+}
+
+fn with_header(path: &str, text: &str, spec_file: &str) -> String {
+    let [first, second] = header_lines(spec_file);
+    if path.ends_with(".md") {
+        return format!("<!-- {first} -->\n<!-- {second} -->\n\n{text}");
+    }
+    let comment = format!("# {first}\n# {second}\n");
+    // A script's shebang must stay on the first line.
+    if text.starts_with("#!") {
+        let (shebang, rest) = text.split_once('\n').unwrap_or((text, ""));
+        return format!("{shebang}\n{comment}{rest}");
+    }
+    if is_hcl(path) {
+        format!("{comment}\n{text}")
+    } else {
+        format!("{comment}{text}")
+    }
+}
+
+fn check_hcl(path: &str, text: &str) -> Result<(), RenderError> {
+    if !is_hcl(path) {
+        return Ok(());
+    }
+    hcl::parse(text)
+        .map(|_| ())
+        .map_err(|err| RenderError::InvalidHcl {
+            path: path.to_string(),
+            message: err.to_string(),
+        })
+}
+
+/// Escapes text as the inside of an HCL quoted string: backslash, quote, control
+/// characters, and the template sequences `${` and `%{` (doubled, so Terraform reads
+/// them literally).
+pub fn escape_hcl(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+                // \uNNNN covers the BMP; control characters are all inside it.
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A whole quoted HCL string literal.
+pub fn hcl_string(text: &str) -> String {
+    format!("\"{}\"", escape_hcl(text))
+}
+
+/// Formats a number so HCL and people read it the same way: whole floats without `.0`.
+fn hcl_number(value: &Value) -> Option<String> {
+    if let Ok(int) = i64::try_from(value.clone()) {
+        return Some(int.to_string());
+    }
+    let float = f64::try_from(value.clone()).ok()?;
+    if !float.is_finite() {
+        return None;
+    }
+    if float.fract() == 0.0 && float.abs() < 1e15 {
+        Some(format!("{}", float as i64))
+    } else {
+        Some(format!("{float}"))
+    }
+}
+
+/// Renders any value as an HCL literal. Maps become multi-line objects indented by
+/// `indent` spaces with aligned `=` (as `terraform fmt` writes them); lists stay on one
+/// line.
+pub fn hcl_literal(value: &Value, indent: usize) -> Result<String, JinjaError> {
+    Ok(match value.kind() {
+        ValueKind::Undefined => {
+            return Err(JinjaError::new(
+                ErrorKind::UndefinedError,
+                "undefined value passed to `hcl`",
+            ));
+        }
+        ValueKind::None => "null".to_string(),
+        ValueKind::Bool => value.is_true().to_string(),
+        ValueKind::Number => hcl_number(value).ok_or_else(|| {
+            JinjaError::new(
+                ErrorKind::InvalidOperation,
+                "number cannot be written as HCL",
+            )
+        })?,
+        ValueKind::String | ValueKind::Bytes => hcl_string(value.as_str().unwrap_or_default()),
+        ValueKind::Seq | ValueKind::Iterable => {
+            let items = value
+                .try_iter()?
+                .map(|item| hcl_literal(&item, indent))
+                .collect::<Result<Vec<_>, _>>()?;
+            format!("[{}]", items.join(", "))
+        }
+        ValueKind::Map => {
+            let mut entries = Vec::new();
+            for key in value.try_iter()? {
+                let item = value.get_item(&key)?;
+                let key = hcl_string(&key.to_string());
+                entries.push((key, hcl_literal(&item, indent + 2)?));
+            }
+            if entries.is_empty() {
+                return Ok("{}".to_string());
+            }
+            let width = entries
+                .iter()
+                .map(|(k, _)| display_width(k))
+                .max()
+                .unwrap_or(0);
+            let pad = " ".repeat(indent + 2);
+            let mut out = String::from("{\n");
+            for (key, item) in entries {
+                let fill = " ".repeat(width - display_width(&key));
+                out.push_str(&format!("{pad}{key}{fill} = {item}\n"));
+            }
+            out.push_str(&" ".repeat(indent));
+            out.push('}');
+            out
+        }
+        _ => {
+            return Err(JinjaError::new(
+                ErrorKind::InvalidOperation,
+                format!("a {} cannot be written as HCL", value.kind()),
+            ));
+        }
+    })
+}
+
+/// Width as `terraform fmt` counts it when aligning `=`: Unicode characters.
+fn display_width(text: &str) -> usize {
+    text.chars().count()
+}
+
+fn hcl_filter(value: Value, indent: Option<usize>) -> Result<Value, JinjaError> {
+    Ok(Value::from_safe_string(hcl_literal(
+        &value,
+        indent.unwrap_or(0),
+    )?))
+}
+
+/// The formatter behind `{{ ... }}`. In HCL templates strings are escaped as the inside
+/// of a quoted string and other values are written as HCL literals; elsewhere values are
+/// written plainly (with `true`/`false` rather than Python's `True`/`False`).
+fn format_value(
+    out: &mut Output<'_>,
+    state: &mut State<'_, '_>,
+    value: &Value,
+) -> Result<(), JinjaError> {
+    let text = if value.is_safe() {
+        value.to_string()
+    } else if matches!(state.auto_escape(), AutoEscape::Custom(name) if name == HCL_ESCAPE) {
+        match value.kind() {
+            ValueKind::String => escape_hcl(value.as_str().unwrap_or_default()),
+            _ => hcl_literal(value, 0)?,
+        }
+    } else {
+        match value.kind() {
+            ValueKind::None | ValueKind::Undefined => String::new(),
+            ValueKind::Bool => value.is_true().to_string(),
+            ValueKind::Number => hcl_number(value).unwrap_or_else(|| value.to_string()),
+            _ => value.to_string(),
+        }
+    };
+    out.write_str(&text).map_err(JinjaError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render_one(template: &str, ctx: Value) -> String {
+        let mut sources = TemplateSources::new();
+        sources.insert("t.tf.j2".into(), template.into());
+        let env = environment(&sources).unwrap();
+        env.get_template("t.tf.j2").unwrap().render(ctx).unwrap()
+    }
+
+    #[test]
+    fn escapes_quotes_backslashes_controls_and_templates() {
+        assert_eq!(escape_hcl(r#"a"b\c"#), r#"a\"b\\c"#);
+        assert_eq!(escape_hcl("x\ny\tz\r"), r"x\ny\tz\r");
+        assert_eq!(escape_hcl("${var.x} %{ if }"), "$${var.x} %%{ if }");
+        assert_eq!(escape_hcl("$x %d { }"), "$x %d { }");
+        assert_eq!(escape_hcl("\u{1}\u{7f}"), r"\u0001\u007f");
+        assert_eq!(escape_hcl("naïve ☃"), "naïve ☃");
+    }
+
+    #[test]
+    fn interpolation_is_escaped_in_hcl_templates() {
+        let out = render_one(
+            "name = \"{{ v }}\"\n",
+            minijinja::context! { v => "x\"\n}\nresource \"evil\" \"e\" {\n${file(\"/etc/passwd\")}" },
+        );
+        assert_eq!(
+            out,
+            "name = \"x\\\"\\n}\\nresource \\\"evil\\\" \\\"e\\\" {\\n$${file(\\\"/etc/passwd\\\")}\"\n"
+        );
+        hcl::parse(&out).unwrap();
+    }
+
+    #[test]
+    fn non_strings_render_as_hcl_literals() {
+        let out = render_one(
+            "a = {{ n }}\nb = {{ f }}\nc = {{ t }}\nd = {{ l }}\ne = {{ none }}\n",
+            minijinja::context! { n => 3, f => 50.0, t => true, l => vec!["x", "y\""], none => () },
+        );
+        assert_eq!(
+            out,
+            "a = 3\nb = 50\nc = true\nd = [\"x\", \"y\\\"\"]\ne = null\n"
+        );
+    }
+
+    #[test]
+    fn maps_are_aligned_objects_with_escaped_keys() {
+        let mut tags = BTreeMap::new();
+        tags.insert("Team", "web");
+        tags.insert("a\"${b}", "c");
+        let out = render_one("tags = {{ tags | hcl(2) }}\n", minijinja::context! { tags });
+        assert_eq!(
+            out,
+            "tags = {\n    \"Team\"     = \"web\"\n    \"a\\\"$${b}\" = \"c\"\n  }\n"
+        );
+    }
+
+    #[test]
+    fn strict_undefined_is_an_error_naming_the_template() {
+        let mut sources = TemplateSources::new();
+        sources.insert("x.tf.j2".into(), "a = 1\nb = \"{{ missing }}\"\n".into());
+        let env = environment(&sources).unwrap();
+        let err = env.get_template("x.tf.j2").unwrap().render(()).unwrap_err();
+        let message = describe(&err);
+        assert!(message.contains("x.tf.j2"), "{message}");
+        assert!(message.contains(":2"), "{message}");
+    }
+
+    #[test]
+    fn header_keeps_shebang_first() {
+        let text = with_header("user_data.sh", "#!/bin/bash\necho hi\n", "spec.yaml");
+        assert!(text.starts_with("#!/bin/bash\n# Generated by hagen from spec.yaml"));
+        assert!(with_header("README.md", "x\n", "s.yaml").starts_with("<!-- Generated by hagen"));
+    }
+}
