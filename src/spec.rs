@@ -259,6 +259,7 @@ pub struct Compute {
     pub root_volume_size: u32,
     pub user_data: Option<String>,
     pub user_data_file: Option<String>,
+    /// Both kinds: the ASG's health check grace period, or the ECS service's.
     #[serde(default = "d_300")]
     pub health_check_grace_period: u32,
     // ECS only.
@@ -274,6 +275,8 @@ pub struct Compute {
     pub container_health_check: Option<ContainerHealthCheck>,
     #[serde(default = "d_retention_90")]
     pub log_retention_days: u32,
+    #[serde(default = "yes")]
+    pub read_only_root_filesystem: bool,
 }
 
 impl Default for Compute {
