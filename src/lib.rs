@@ -26,7 +26,7 @@ pub fn model_from_file(spec_path: &Path) -> Result<model::Model> {
     let spec = validate::validate(&loaded)?;
     let inputs = model::Inputs {
         spec_file: loaded.file_name.clone(),
-        user_data_file_contents: None,
+        user_data_file_contents: loaded.user_data_file_contents.clone(),
     };
     model::build(spec, &inputs).map_err(|e| Error::Internal(format!("bug: {e:#}")))
 }
