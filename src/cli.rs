@@ -1,37 +1,167 @@
-//! The command line: parses arguments, calls the library, prints results.
-//!
-//! TEMPORARY: render / validate / schema only.
+//! The command line: parses arguments, calls the library, prints results, and maps every
+//! outcome to a documented exit code. Results go to stdout (schema, graph, JSON, diffs);
+//! progress and errors go to stderr, so stdout stays pipeable.
 
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::error::{Error, Result};
+use crate::check::{self, Drift};
+use crate::diagnostics::{self, Diagnostic};
+use crate::error::{Error, Result, exit};
+use crate::graph::GraphFormat;
+use crate::templates::{self, TemplateSet};
+
+const AFTER_HELP: &str = "\
+Examples:
+  hagen init app.yaml                 # a commented starter spec
+  hagen render app.yaml -o infra/     # write the module
+  hagen check app.yaml -o infra/      # exit 2 with a diff when infra/ is out of date
+
+Exit codes:
+  0   success (check: the output folder is up to date)
+  1   internal error: a bug in hagen or an error in a (user) template
+  2   check: the output folder differs from what the spec renders
+  64  usage error: wrong arguments or options
+  65  invalid spec: every problem is listed as FILE:LINE:COL
+  74  I/O error: a file could not be read or written (the path is named)
+
+Environment:
+  HAGEN_TEMPLATES  folder of template overrides (same as --templates)
+  NO_COLOR         disables colour (like --color never)";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "hagen",
     version,
-    about = "Turn a YAML spec of a highly available AWS web application into a Terraform/OpenTofu module."
+    about = "Turn a YAML spec of a highly available AWS web application into a Terraform/OpenTofu module.",
+    after_help = AFTER_HELP
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
 }
 
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print nothing but results and errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// When to use colour: auto = only on a terminal and when NO_COLOR is unset.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Folder of template overrides: a file named like a built-in replaces it, any other
+    /// *.j2 file is rendered too (files starting with `_` are partials).
+    #[arg(long, global = true, env = "HAGEN_TEMPLATES", value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Messages with code frames, for people.
+    Human,
+    /// A JSON array of {file, line, column, message, hint}, for editors and CI.
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Render the module for SPEC into a folder.
+    /// Write a commented starter spec.
+    #[command(after_help = "Example:\n  hagen init app.yaml")]
+    Init {
+        /// Where to write it (never overwritten).
+        #[arg(default_value = "hagen.yaml")]
+        spec: PathBuf,
+    },
+    /// Check a spec and report every problem; write nothing.
+    #[command(after_help = "Example:\n  hagen validate app.yaml --format json")]
+    Validate {
+        spec: PathBuf,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+    },
+    /// Render the module for SPEC into DIR (only changed files are written).
+    #[command(after_help = "Example:\n  hagen render app.yaml -o infra/")]
     Render {
         spec: PathBuf,
-        #[arg(short, long, default_value = "infra")]
+        /// Output folder.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        /// Compare with DIR instead of writing, like `hagen check`.
+        #[arg(long)]
+        check: bool,
+        /// Diagnostics format (with --check: drift as JSON too).
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+    },
+    /// Exit 2 with a diff when DIR is not what SPEC renders (for CI and pre-commit); never writes.
+    #[command(after_help = "Example:\n  hagen check app.yaml -o infra/ || echo 'run hagen render'")]
+    Check {
+        spec: PathBuf,
+        /// Output folder to compare.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+    },
+    /// Print the JSON Schema of the spec (for editors: yaml-language-server).
+    #[command(after_help = "Example:\n  hagen schema > hagen.schema.json")]
+    Schema,
+    /// List, eject or document the templates.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  hagen templates eject network.tf -o my-templates/"
+    )]
+    Templates(TemplatesCommand),
+    /// Print the architecture diagram of SPEC (the one in the generated README).
+    #[command(
+        after_help = "Example:\n  hagen graph app.yaml --format dot | dot -Tsvg > architecture.svg"
+    )]
+    Graph {
+        spec: PathBuf,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+    },
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  hagen completions bash > ~/.local/share/bash-completion/completions/hagen"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// Show every template and the file it renders (with --templates: what you override).
+    #[command(after_help = "Example:\n  hagen --templates my-templates/ templates list")]
+    List,
+    /// Copy built-in templates (all when no NAME is given) into DIR to customize them.
+    #[command(
+        after_help = "Example:\n  hagen templates eject network.tf.j2 outputs.tf -o my-templates/"
+    )]
+    Eject {
+        /// Template names, with or without `.j2` (see `hagen templates list`).
+        names: Vec<String>,
+        #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
     },
-    /// Check SPEC only; write nothing.
-    Validate { spec: PathBuf },
-    /// Print the JSON Schema of the spec.
-    Schema,
+    /// Print the template context: the reference of every variable (Markdown), or with
+    /// SPEC the actual values for that spec (JSON).
+    #[command(after_help = "Example:\n  hagen templates context app.yaml | jq .network.zones")]
+    Context { spec: Option<PathBuf> },
 }
 
 pub fn main() -> ExitCode {
@@ -39,45 +169,355 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             let code = if err.use_stderr() {
-                crate::error::exit::USAGE
+                exit::USAGE
             } else {
-                0
+                exit::OK
             };
             let _ = err.print();
             return ExitCode::from(code);
         }
     };
+    let color = use_color(cli.global.color);
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(err) => {
-            report(&err);
+            report(&err, color);
             ExitCode::from(err.exit_code())
         }
     }
 }
 
-fn report(err: &Error) {
-    match err {
-        Error::InvalidSpec { diagnostics, .. } => {
-            for d in diagnostics {
-                eprintln!("{d}");
-            }
-            eprintln!("error: {err}");
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
         }
-        _ => eprintln!("error: {err}"),
     }
 }
 
-pub fn run(cli: Cli) -> Result<()> {
-    match cli.command {
-        Command::Render { spec, output } => {
-            let rendered = crate::render_file(&spec, &crate::render::builtin_templates())?;
-            crate::write::write(&rendered, &output)
+fn report(err: &Error, color: bool) {
+    let label = if color {
+        "\x1b[1;31merror\x1b[0m"
+    } else {
+        "error"
+    };
+    match err {
+        Error::InvalidSpec {
+            source_text,
+            diagnostics,
+            ..
+        } => {
+            eprint!(
+                "{}",
+                diagnostics::render_human(source_text, diagnostics, color)
+            );
+            eprintln!("{label}: {err}");
         }
-        Command::Validate { spec } => crate::model_from_file(&spec).map(|_| ()),
-        Command::Schema => {
-            print!("{}", crate::validate::SCHEMA);
+        _ => eprintln!("{label}: {err}"),
+    }
+}
+
+/// Status lines for people; `--quiet` drops them.
+struct Ui {
+    quiet: bool,
+    color: bool,
+}
+
+impl Ui {
+    fn status(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("{message}");
+        }
+    }
+}
+
+/// Runs a command. `Ok` carries the exit code of a command that reported its own outcome
+/// (JSON diagnostics on stdout); `Err` is reported by [`main`].
+pub fn run(cli: Cli) -> Result<u8> {
+    let ui = Ui {
+        quiet: cli.global.quiet,
+        color: use_color(cli.global.color),
+    };
+    let template_dir = cli.global.templates.as_deref();
+    let done = |result: Result<()>| result.map(|()| exit::OK);
+    match cli.command {
+        Command::Init { spec } => done(init(&spec, &ui)),
+        Command::Validate { spec, format } => validate(&spec, format, &ui),
+        Command::Render {
+            spec,
+            output,
+            check: true,
+            format,
+        }
+        | Command::Check {
+            spec,
+            output,
+            format,
+        } => check(&spec, &output, template_dir, format, &ui),
+        Command::Render { spec, output, .. } => done(render(&spec, &output, template_dir, &ui)),
+        Command::Schema => done(print_stdout(crate::validate::SCHEMA)),
+        Command::Templates(command) => done(templates_command(command, template_dir, &ui)),
+        Command::Graph { spec, format } => {
+            let set = TemplateSet::load(template_dir)?;
+            let model = crate::model_from_file(&spec)?;
+            done(print_stdout(&crate::graph::graph(&model, &set, format)?))
+        }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "hagen", &mut out);
+            done(print_stdout(&String::from_utf8_lossy(&out)))
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`hagen schema | head`) is not an error worth a trace.
+fn print_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::io("<stdout>", e)),
+    }
+}
+
+/// The commented starter spec `hagen init` writes; it validates as is (a test checks).
+pub const STARTER_SPEC: &str = include_str!("starter.yaml");
+
+fn init(spec: &Path, ui: &Ui) -> Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(spec)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::io(
+                    spec,
+                    std::io::Error::new(
+                        e.kind(),
+                        "already exists; hagen init never overwrites a spec",
+                    ),
+                )
+            } else {
+                Error::io(spec, e)
+            }
+        })?;
+    file.write_all(STARTER_SPEC.as_bytes())
+        .map_err(|e| Error::io(spec, e))?;
+    ui.status(&format!(
+        "wrote {}; edit it, then: hagen render {} -o infra/",
+        spec.display(),
+        shell_quote(spec)
+    ));
+    Ok(())
+}
+
+fn validate(spec: &Path, format: OutputFormat, ui: &Ui) -> Result<u8> {
+    match (crate::model_from_file(spec), format) {
+        (Ok(_), OutputFormat::Json) => print_stdout("[]\n").map(|()| exit::OK),
+        (Ok(_), OutputFormat::Human) => {
+            ui.status(&format!("{}: valid", spec.display()));
+            Ok(exit::OK)
+        }
+        (Err(err), OutputFormat::Json) => json_or_err(err, ui),
+        (Err(err), OutputFormat::Human) => Err(err),
+    }
+}
+
+/// In JSON mode an invalid spec's diagnostics go to stdout as JSON (and a one-line
+/// summary to stderr); the exit code stays 65.
+fn json_or_err(err: Error, ui: &Ui) -> Result<u8> {
+    if let Error::InvalidSpec { diagnostics, .. } = &err {
+        print_stdout(&format!("{}\n", diagnostics::to_json(diagnostics)))?;
+        ui.status(&format!("error: {err}"));
+        return Ok(err.exit_code());
+    }
+    Err(err)
+}
+
+fn render_in_memory(spec: &Path, template_dir: Option<&Path>) -> Result<crate::render::Rendered> {
+    let set = TemplateSet::load(template_dir)?;
+    let model = crate::model_from_file(spec)?;
+    Ok(crate::render::render_with(
+        &model,
+        &set.sources,
+        &set.user_files,
+    )?)
+}
+
+fn render(spec: &Path, output: &Path, template_dir: Option<&Path>, ui: &Ui) -> Result<()> {
+    let rendered = render_in_memory(spec, template_dir)?;
+    let summary = crate::write::write(&rendered, output)?;
+    let mut parts = vec![format!("wrote {}", files(summary.written.len()))];
+    if !summary.unchanged.is_empty() {
+        parts.push(format!("{} unchanged", summary.unchanged.len()));
+    }
+    if !summary.removed.is_empty() {
+        parts.push(format!("removed {} stale", files(summary.removed.len())));
+    }
+    ui.status(&format!("{} in {}", parts.join(", "), output.display()));
+    Ok(())
+}
+
+fn files(n: usize) -> String {
+    if n == 1 {
+        "1 file".into()
+    } else {
+        format!("{n} files")
+    }
+}
+
+fn check(
+    spec: &Path,
+    output: &Path,
+    template_dir: Option<&Path>,
+    format: OutputFormat,
+    ui: &Ui,
+) -> Result<u8> {
+    let rendered = match render_in_memory(spec, template_dir) {
+        Ok(rendered) => rendered,
+        Err(err) if format == OutputFormat::Json => return json_or_err(err, ui),
+        Err(err) => return Err(err),
+    };
+    let drift = check::compare(&rendered, output)?;
+    let fix = fix_command(spec, output, template_dir);
+    if format == OutputFormat::Json {
+        print_stdout(&format!(
+            "{}\n",
+            diagnostics::to_json(&drift_diagnostics(&drift, output, &fix))
+        ))?;
+    } else {
+        for d in &drift {
+            print_stdout(&colorize_diff(&d.diff, ui.color))?;
+        }
+    }
+    if drift.is_empty() {
+        ui.status(&format!(
+            "{} is up to date with {}",
+            output.display(),
+            spec.display()
+        ));
+        return Ok(exit::OK);
+    }
+    let mut message = format!(
+        "{} out of date in {}:\n",
+        files(drift.len()),
+        output.display()
+    );
+    for d in &drift {
+        message.push_str(&format!("  {} {}\n", d.path, d.kind.describe()));
+    }
+    message.push_str(&format!("to fix it, run: {fix}"));
+    Err(Error::Drift(message))
+}
+
+fn drift_diagnostics(drift: &[Drift], output: &Path, fix: &str) -> Vec<Diagnostic> {
+    drift
+        .iter()
+        .map(|d| Diagnostic {
+            file: output.join(&d.path).display().to_string(),
+            line: d.line,
+            column: 1,
+            message: format!("generated file {}", d.kind.describe()),
+            hint: Some(format!("run: {fix}")),
+        })
+        .collect()
+}
+
+/// The command that brings DIR up to date, ready to paste.
+fn fix_command(spec: &Path, output: &Path, template_dir: Option<&Path>) -> String {
+    let templates = template_dir
+        .map(|dir| format!(" --templates {}", shell_quote(dir)))
+        .unwrap_or_default();
+    format!(
+        "hagen render {} -o {}{templates}",
+        shell_quote(spec),
+        shell_quote(output)
+    )
+}
+
+fn shell_quote(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@+".contains(c));
+    if plain {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+fn colorize_diff(diff: &str, color: bool) -> String {
+    if !color {
+        return diff.to_string();
+    }
+    diff.lines()
+        .map(|line| {
+            let code = if line.starts_with("+++") || line.starts_with("---") {
+                "1"
+            } else if line.starts_with('+') {
+                "32"
+            } else if line.starts_with('-') {
+                "31"
+            } else if line.starts_with("@@") {
+                "36"
+            } else {
+                return format!("{line}\n");
+            };
+            format!("\x1b[{code}m{line}\x1b[0m\n")
+        })
+        .collect()
+}
+
+fn templates_command(
+    command: TemplatesCommand,
+    template_dir: Option<&Path>,
+    ui: &Ui,
+) -> Result<()> {
+    match command {
+        TemplatesCommand::List => {
+            let set = TemplateSet::load(template_dir)?;
+            let entries = templates::list(&set);
+            let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
+            let mut out = String::new();
+            for entry in entries {
+                let origin = match &entry.user_file {
+                    Some(file) => format!("  [{} by {}]", entry.origin, file.display()),
+                    None => String::new(),
+                };
+                out.push_str(&format!(
+                    "{:width$}  -> {}{origin}\n",
+                    entry.name, entry.output
+                ));
+            }
+            print_stdout(&out)
+        }
+        TemplatesCommand::Eject { names, output } => {
+            let written = templates::eject(&names, &output)?;
+            ui.status(&format!(
+                "copied {} to {}; render with: hagen --templates {} render SPEC -o DIR",
+                if written.len() == 1 {
+                    "1 template".to_string()
+                } else {
+                    format!("{} templates", written.len())
+                },
+                output.display(),
+                shell_quote(&output)
+            ));
             Ok(())
+        }
+        TemplatesCommand::Context { spec: None } => {
+            print_stdout(crate::templates::CONTEXT_REFERENCE)
+        }
+        TemplatesCommand::Context { spec: Some(spec) } => {
+            let model = crate::model_from_file(&spec)?;
+            let json = serde_json::to_string_pretty(&model)
+                .map_err(|e| Error::Internal(format!("bug: the model does not serialize: {e}")))?;
+            print_stdout(&format!("{json}\n"))
         }
     }
 }

@@ -5,14 +5,18 @@
 //! [`load`] (YAML with positions) -> [`validate`] (schema, then semantic rules) ->
 //! [`model`] (defaults, names, CIDRs) -> [`render`] (pure: path -> text) -> [`write`].
 
+pub mod check;
 pub mod cidr;
 pub mod cli;
 pub mod diagnostics;
+pub mod environments;
 pub mod error;
+pub mod graph;
 pub mod load;
 pub mod model;
 pub mod render;
 pub mod spec;
+pub mod templates;
 pub mod validate;
 pub mod write;
 

@@ -6,6 +6,7 @@
 //! the only way a spec value reaches HCL, so no spec value can inject HCL.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use minijinja::value::{Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error as JinjaError, ErrorKind, Output, State};
@@ -63,7 +64,7 @@ pub fn output_path(template_name: &str) -> &str {
 
 /// Whether the output is HCL and therefore escaped as HCL.
 pub fn is_hcl(path: &str) -> bool {
-    [".tf", ".tfvars", ".hcl"]
+    [".tf", ".tfvars", ".hcl", ".tfbackend"]
         .iter()
         .any(|ext| path.ends_with(ext))
 }
@@ -80,9 +81,20 @@ pub enum RenderError {
     InvalidHcl { path: String, message: String },
 }
 
+/// Where user templates (`--templates DIR`) live on disk, by template name, so their
+/// errors name the file the user edits rather than the template name.
+pub type TemplateFiles = BTreeMap<String, PathBuf>;
+
 /// Builds the environment: strict undefined, trailing newlines kept, blocks trimmed, the
 /// HCL auto-escape for HCL outputs and the `hcl` filter.
 pub fn environment(sources: &TemplateSources) -> Result<Environment<'static>, RenderError> {
+    environment_with(sources, &TemplateFiles::new())
+}
+
+fn environment_with(
+    sources: &TemplateSources,
+    files: &TemplateFiles,
+) -> Result<Environment<'static>, RenderError> {
     let mut env = Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     let syntax = minijinja::syntax::SyntaxConfig::builder()
@@ -104,7 +116,7 @@ pub fn environment(sources: &TemplateSources) -> Result<Environment<'static>, Re
     env.add_filter("hcl_string", |value: String| hcl_string(&value));
     for (name, source) in sources {
         env.add_template_owned(name.clone(), source.clone())
-            .map_err(|err| RenderError::Template(describe(&err)))?;
+            .map_err(|err| RenderError::Template(describe_in(&err, files)))?;
     }
     Ok(env)
 }
@@ -112,25 +124,83 @@ pub fn environment(sources: &TemplateSources) -> Result<Environment<'static>, Re
 /// Renders every template. Outputs that are only whitespace are left out, so a template
 /// can decide by itself that its file does not apply (for example `backend.tf`).
 pub fn render(model: &Model, sources: &TemplateSources) -> Result<Rendered, RenderError> {
-    let env = environment(sources)?;
+    render_with(model, sources, &TemplateFiles::new())
+}
+
+/// [`render`], naming user templates by their file in errors. Templates named
+/// `_env.*.j2` are rendered once per environment with `env` in the context
+/// ([`crate::environments`]).
+pub fn render_with(
+    model: &Model,
+    sources: &TemplateSources,
+    files: &TemplateFiles,
+) -> Result<Rendered, RenderError> {
+    let env = environment_with(sources, files)?;
     let context = Value::from(minijinja::value::Serde(model));
     let mut rendered = Rendered::new();
-    for name in sources.keys().filter(|name| is_rendered(name)) {
+    let mut emit = |name: &str, path: String, context: &Value| -> Result<(), RenderError> {
         let template = env
             .get_template(name)
-            .map_err(|err| RenderError::Template(describe(&err)))?;
+            .map_err(|err| RenderError::Template(describe_in(&err, files)))?;
         let text = template
-            .render(&context)
-            .map_err(|err| RenderError::Template(describe(&err)))?;
+            .render(context)
+            .map_err(|err| RenderError::Template(describe_in(&err, files)))?;
         if text.trim().is_empty() {
-            continue;
+            return Ok(());
         }
-        let path = output_path(name).to_string();
         let text = with_header(&path, &text, &model.spec_file);
         check_hcl(&path, &text)?;
         rendered.insert(path, text);
+        Ok(())
+    };
+    for name in sources.keys().filter(|name| is_rendered(name)) {
+        emit(name, output_path(name).to_string(), &context)?;
+    }
+    let per_env: Vec<&String> = sources
+        .keys()
+        .filter(|name| crate::environments::is_per_environment(name))
+        .collect();
+    for env_context in crate::environments::resolve(model) {
+        let context = minijinja::context! {
+            env => Value::from(minijinja::value::Serde(&env_context)),
+            ..context.clone()
+        };
+        for name in &per_env {
+            let path = crate::environments::output_path(name, &env_context.name);
+            emit(name, path, &context)?;
+        }
     }
     Ok(rendered)
+}
+
+/// Renders one partial (e.g. `_diagram.mmd.j2` for `hagen graph`) with the model as
+/// context, without a header.
+pub fn render_partial(
+    model: &Model,
+    sources: &TemplateSources,
+    files: &TemplateFiles,
+    name: &str,
+) -> Result<String, RenderError> {
+    let env = environment_with(sources, files)?;
+    let template = env
+        .get_template(name)
+        .map_err(|err| RenderError::Template(describe_in(&err, files)))?;
+    template
+        .render(minijinja::value::Serde(model))
+        .map_err(|err| RenderError::Template(describe_in(&err, files)))
+}
+
+/// [`describe`], with a user template named by its file path: the error is in a file
+/// the user wrote, and that is where they will look.
+fn describe_in(err: &JinjaError, files: &TemplateFiles) -> String {
+    let message = describe(err);
+    match err.name().and_then(|name| files.get(name)) {
+        Some(path) => match err.line() {
+            Some(line) => format!("{}:{line}: {message}", path.display()),
+            None => format!("{}: {message}", path.display()),
+        },
+        None => message,
+    }
 }
 
 /// A template error with the template name, line and the failing source line.

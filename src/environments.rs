@@ -1,0 +1,203 @@
+//! Environments: one module, several deployments. `environments.<env>` in the spec
+//! overrides tunable keys (the table in docs/CONTRACT.md); each environment renders to
+//! `environments/<env>.tfvars` (and `environments/<env>.s3.tfbackend` with remote state)
+//! from the per-environment templates `environments/_env.*.j2`.
+//!
+//! The values are resolved here, from the model, so templates only print them.
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use crate::model::Model;
+
+/// One tunable: where it sits in the spec, the module variable it sets, and whether the
+/// module declares that variable for this spec (an EC2 module has no `task_cpu`).
+pub struct Tunable {
+    pub spec_path: &'static str,
+    pub variable: &'static str,
+    pub applies: fn(&Model) -> bool,
+}
+
+fn always(_: &Model) -> bool {
+    true
+}
+fn ec2(model: &Model) -> bool {
+    model.compute.is_ec2
+}
+fn ecs(model: &Model) -> bool {
+    model.compute.is_ecs
+}
+fn rds(model: &Model) -> bool {
+    model.database.rds
+}
+fn backup(model: &Model) -> bool {
+    model.backup.enabled
+}
+
+/// The tunables, in the order the `.tfvars` lists them (docs/CONTRACT.md's table; the
+/// schema's `environments` part allows exactly these keys, a test keeps them in step).
+#[rustfmt::skip]
+pub const TUNABLES: &[Tunable] = &[
+    Tunable { spec_path: "environment", variable: "environment", applies: always },
+    Tunable { spec_path: "load_balancer.certificate_arn", variable: "certificate_arn", applies: always },
+    Tunable { spec_path: "load_balancer.deletion_protection", variable: "alb_deletion_protection", applies: always },
+    Tunable { spec_path: "compute.instance_type", variable: "instance_type", applies: ec2 },
+    Tunable { spec_path: "compute.min_size", variable: "min_size", applies: always },
+    Tunable { spec_path: "compute.max_size", variable: "max_size", applies: always },
+    Tunable { spec_path: "compute.desired_capacity", variable: "desired_capacity", applies: always },
+    Tunable { spec_path: "compute.cpu", variable: "task_cpu", applies: ecs },
+    Tunable { spec_path: "compute.memory", variable: "task_memory", applies: ecs },
+    Tunable { spec_path: "database.instance_class", variable: "db_instance_class", applies: rds },
+    Tunable { spec_path: "database.multi_az", variable: "db_multi_az", applies: rds },
+    Tunable { spec_path: "database.allocated_storage", variable: "db_allocated_storage", applies: rds },
+    Tunable { spec_path: "database.max_allocated_storage", variable: "db_max_allocated_storage", applies: rds },
+    Tunable { spec_path: "database.backup_retention_days", variable: "db_backup_retention_days", applies: rds },
+    Tunable { spec_path: "database.deletion_protection", variable: "db_deletion_protection", applies: rds },
+    Tunable { spec_path: "database.skip_final_snapshot", variable: "db_skip_final_snapshot", applies: rds },
+    Tunable { spec_path: "backup.retention_days", variable: "backup_retention_days", applies: backup },
+    Tunable { spec_path: "monitoring.alarm_emails", variable: "alarm_emails", applies: always },
+];
+
+/// What a per-environment template sees as `env`.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvContext {
+    /// The key under `environments:` (also the file name: `environments/<name>.tfvars`).
+    pub name: String,
+    /// The `environment` variable: the override, else the key itself, so two
+    /// environments never share resource names.
+    pub environment: String,
+    /// Every tunable variable the module declares, with this environment's value.
+    pub variables: Vec<EnvVariable>,
+    /// Partial S3 backend configuration when the spec has `state`.
+    pub backend: Option<EnvBackend>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvVariable {
+    pub name: String,
+    pub value: Json,
+    /// Spaces after the name that align `=` the way `terraform fmt` does.
+    pub padding: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvBackend {
+    pub bucket: String,
+    /// `<name>/<environment>/terraform.tfstate`: one state per environment.
+    pub key: String,
+    pub region: String,
+}
+
+/// Resolves every environment of the model, sorted by name.
+pub fn resolve(model: &Model) -> Vec<EnvContext> {
+    let base = serde_json::to_value(model).expect("the model serializes");
+    model
+        .environments
+        .iter()
+        .map(|(name, overrides)| resolve_one(model, &base, name, overrides))
+        .collect()
+}
+
+fn pointer(path: &str) -> String {
+    format!("/{}", path.replace('.', "/"))
+}
+
+fn resolve_one(model: &Model, base: &Json, name: &str, overrides: &Json) -> EnvContext {
+    let lookup = |path: &str| -> Option<Json> {
+        overrides
+            .pointer(&pointer(path))
+            .or_else(|| base.pointer(&pointer(path)))
+            .cloned()
+    };
+    let environment = overrides
+        .get("environment")
+        .and_then(Json::as_str)
+        .unwrap_or(name)
+        .to_string();
+    let mut values = Vec::new();
+    for tunable in TUNABLES.iter().filter(|t| (t.applies)(model)) {
+        let value = match tunable.variable {
+            "environment" => Json::from(environment.clone()),
+            // As in the model: unset desired capacity follows min_size, here the
+            // environment's min_size.
+            "desired_capacity" => overrides
+                .pointer("/compute/desired_capacity")
+                .cloned()
+                .or_else(|| model.compute.spec.desired_capacity.map(Json::from))
+                .or_else(|| lookup("compute.min_size"))
+                .unwrap_or(Json::Null),
+            _ => lookup(tunable.spec_path).unwrap_or(Json::Null),
+        };
+        values.push((tunable.variable, value));
+    }
+    let width = values.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let variables = values
+        .into_iter()
+        .map(|(n, value)| EnvVariable {
+            name: n.to_string(),
+            value,
+            padding: " ".repeat(width - n.len()),
+        })
+        .collect();
+    let backend = model.state.as_ref().map(|state| EnvBackend {
+        bucket: state.bucket.clone(),
+        key: format!("{}/{}/terraform.tfstate", model.name, environment),
+        region: state.region.clone(),
+    });
+    EnvContext {
+        name: name.to_string(),
+        environment,
+        variables,
+        backend,
+    }
+}
+
+/// Whether a template is rendered once per environment: its file name starts `_env.`.
+pub fn is_per_environment(template_name: &str) -> bool {
+    let file = template_name.rsplit('/').next().unwrap_or(template_name);
+    file.starts_with("_env.") && template_name.ends_with(crate::render::TEMPLATE_SUFFIX)
+}
+
+/// `environments/_env.tfvars.j2` for `dev` -> `environments/dev.tfvars`.
+pub fn output_path(template_name: &str, env: &str) -> String {
+    let path = crate::render::output_path(template_name);
+    let (dir, file) = match path.rsplit_once('/') {
+        Some((dir, file)) => (format!("{dir}/"), file),
+        None => (String::new(), path),
+    };
+    format!("{dir}{env}{}", &file["_env".len()..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_environment_output_paths() {
+        assert!(is_per_environment("environments/_env.tfvars.j2"));
+        assert!(!is_per_environment("environments/_envoy.tfvars.j2"));
+        assert!(!is_per_environment("_diagram.mmd.j2"));
+        assert_eq!(
+            output_path("environments/_env.s3.tfbackend.j2", "dev"),
+            "environments/dev.s3.tfbackend"
+        );
+        assert_eq!(output_path("_env.tfvars.j2", "qa"), "qa.tfvars");
+    }
+
+    #[test]
+    fn every_tunable_is_a_spec_key_the_schema_allows_per_environment() {
+        let schema: Json = serde_json::from_str(crate::validate::SCHEMA).unwrap();
+        let allowed = &schema["properties"]["environments"]["additionalProperties"];
+        for tunable in TUNABLES {
+            let mut node = allowed;
+            for part in tunable.spec_path.split('.') {
+                node = &node["properties"][part];
+            }
+            assert!(
+                node.is_object(),
+                "environments schema lacks {}",
+                tunable.spec_path
+            );
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! Template sets: the built-in templates, overlaid one file at a time by a user folder
+//! (`--templates DIR` / `HAGEN_TEMPLATES`), plus `templates list` and `templates eject`.
+//!
+//! A user file with a built-in's name replaces that built-in; any other `*.j2` file is
+//! rendered too (or, with a `_` prefix, is a partial). Escaping is the same for user
+//! templates: they go through the same [`crate::render`] environment.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::render::{self, TEMPLATE_SUFFIX, TemplateFiles, TemplateSources};
+
+/// How deep a user template folder may nest (also stops symlink loops inside it).
+const MAX_DEPTH: usize = 16;
+
+/// The templates one render uses.
+#[derive(Debug, Clone)]
+pub struct TemplateSet {
+    pub sources: TemplateSources,
+    /// The user's templates, by name, with their file (for error messages and `list`).
+    pub user_files: TemplateFiles,
+}
+
+impl TemplateSet {
+    pub fn builtin() -> Self {
+        Self {
+            sources: render::builtin_templates(),
+            user_files: TemplateFiles::new(),
+        }
+    }
+
+    /// The built-ins, overlaid by the `*.j2` files of `user_dir` when given.
+    pub fn load(user_dir: Option<&Path>) -> Result<Self> {
+        let mut set = Self::builtin();
+        if let Some(dir) = user_dir {
+            for (name, path) in user_templates(dir)? {
+                let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    Error::io(
+                        &path,
+                        std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            "template is not UTF-8 text",
+                        ),
+                    )
+                })?;
+                set.sources.insert(name.clone(), text);
+                set.user_files.insert(name, path);
+            }
+        }
+        Ok(set)
+    }
+}
+
+/// The `*.j2` files under `dir`, by template name (relative path with `/`). Dot-files
+/// and dot-folders are skipped; a symlink is followed only when it stays inside `dir`.
+pub fn user_templates(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let meta = std::fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
+    if !meta.is_dir() {
+        return Err(Error::io(
+            dir,
+            std::io::Error::other("the templates path is not a folder"),
+        ));
+    }
+    let root = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
+    let mut found = Vec::new();
+    walk(&root, dir, "", 0, &mut found)?;
+    found.sort();
+    Ok(found)
+}
+
+fn walk(
+    root: &Path,
+    dir: &Path,
+    prefix: &str,
+    depth: usize,
+    found: &mut Vec<(String, PathBuf)>,
+) -> Result<()> {
+    if depth > MAX_DEPTH {
+        return Err(Error::Usage(format!(
+            "{}: template folders nest deeper than {MAX_DEPTH} levels (a symlink loop?)",
+            dir.display()
+        )));
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        let Some(file_name) = entry.file_name().to_str().map(str::to_string) else {
+            return Err(Error::Usage(format!(
+                "{}: template names must be UTF-8",
+                path.display()
+            )));
+        };
+        if file_name.starts_with('.') {
+            continue;
+        }
+        let file_type = entry.file_type().map_err(|e| Error::io(&path, e))?;
+        if file_type.is_symlink() {
+            let target = path.canonicalize().map_err(|e| Error::io(&path, e))?;
+            if !target.starts_with(root) {
+                return Err(Error::Usage(format!(
+                    "{}: a symlink to {}, outside the templates folder {}; templates must stay inside it",
+                    path.display(),
+                    target.display(),
+                    root.display()
+                )));
+            }
+        }
+        let name = format!("{prefix}{file_name}");
+        // `metadata` follows a symlink, which is now known to stay inside the folder.
+        let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
+        if meta.is_dir() {
+            walk(root, &path, &format!("{name}/"), depth + 1, found)?;
+        } else if meta.is_file() && name.ends_with(TEMPLATE_SUFFIX) {
+            found.push((name, path));
+        }
+    }
+    Ok(())
+}
+
+/// What a template produces, in words: `network.tf`, a partial, or one file per
+/// environment.
+pub fn describe_output(name: &str) -> String {
+    if crate::environments::is_per_environment(name) {
+        format!(
+            "{} (one per environment)",
+            crate::environments::output_path(name, "<env>")
+        )
+    } else if render::is_rendered(name) {
+        render::output_path(name).to_string()
+    } else {
+        "(partial: included by other templates)".to_string()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ListEntry {
+    pub name: String,
+    pub output: String,
+    /// `built-in`, `overridden` (a user file replaces it) or `added` (user-only).
+    pub origin: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_file: Option<PathBuf>,
+}
+
+/// Every template of the set with what it renders and where it comes from.
+pub fn list(set: &TemplateSet) -> Vec<ListEntry> {
+    let builtin: BTreeSet<String> = render::builtin_templates().into_keys().collect();
+    set.sources
+        .keys()
+        .map(|name| {
+            let user_file = set.user_files.get(name).cloned();
+            let origin = match (builtin.contains(name), user_file.is_some()) {
+                (true, false) => "built-in",
+                (true, true) => "overridden",
+                _ => "added",
+            };
+            ListEntry {
+                name: name.clone(),
+                output: describe_output(name),
+                origin,
+                user_file,
+            }
+        })
+        .collect()
+}
+
+/// Copies built-in templates (all when `names` is empty) into `out_dir` to start
+/// customizing from. Refuses to overwrite anything: every target is checked before the
+/// first file is written.
+pub fn eject(names: &[String], out_dir: &Path) -> Result<Vec<PathBuf>> {
+    let builtin = render::builtin_templates();
+    let mut chosen = Vec::new();
+    if names.is_empty() {
+        chosen.extend(builtin.iter());
+    }
+    for requested in names {
+        let with_suffix = if requested.ends_with(TEMPLATE_SUFFIX) {
+            requested.clone()
+        } else {
+            format!("{requested}{TEMPLATE_SUFFIX}")
+        };
+        let entry = builtin.get_key_value(&with_suffix).ok_or_else(|| {
+            Error::Usage(format!(
+                "no built-in template named {requested:?}; `hagen templates list` shows them: {}",
+                builtin.keys().cloned().collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        chosen.push(entry);
+    }
+    for (name, _) in &chosen {
+        let target = out_dir.join(name.as_str());
+        if std::fs::symlink_metadata(&target).is_ok() {
+            return Err(Error::io(
+                &target,
+                std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    "already exists; hagen does not overwrite it (move it away to eject again)",
+                ),
+            ));
+        }
+    }
+    let mut written = Vec::new();
+    for (name, text) in chosen {
+        let target = out_dir.join(name.as_str());
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        std::fs::write(&target, text).map_err(|e| Error::io(&target, e))?;
+        written.push(target);
+    }
+    Ok(written)
+}
+
+/// The reference of every template context variable with its type (`hagen templates
+/// context`); tests/templates.rs checks it against the model.
+pub const CONTEXT_REFERENCE: &str = include_str!("../docs/template-context.md");
