@@ -1,0 +1,109 @@
+"""Run moto's server in-process, with the AWS Backup selection calls moto lacks.
+
+moto 5.2.5 implements backup vaults and plans but not backup selections, so
+`aws_backup_selection` fails on apply with "not yet implemented". Rather than
+leaving that resource out of the emulator run, this shim adds Create/Get/
+Delete/ListBackupSelections to moto's Backup handler, stored per plan on the
+regional backend, then starts moto's ordinary server (same arguments as
+`moto_server`). The shim models only what the Terraform provider reads back.
+
+Usage: python server.py -H 127.0.0.1 -p PORT
+"""
+
+import json
+import sys
+import uuid
+
+from moto import server
+from moto.backup.exceptions import ResourceNotFoundException
+from moto.backup.models import BackupBackend
+from moto.backup.responses import BackupResponse
+from moto.core.utils import unix_time
+
+
+def _selections(backend: BackupBackend) -> dict:
+    # Lazily attached: backends are created per account and region on first use.
+    if not hasattr(backend, "hagen_selections"):
+        backend.hagen_selections = {}
+    return backend.hagen_selections
+
+
+def _plan_id(response: BackupResponse) -> str:
+    # Path: /backup/plans/{backupPlanId}/selections/[{selectionId}]
+    return response.path.split("/plans/")[1].split("/")[0]
+
+
+def _selection_id(response: BackupResponse) -> str:
+    return response.path.rstrip("/").split("/selections/")[1]
+
+
+def _existing_plan(response: BackupResponse, plan_id: str) -> None:
+    # Like AWS: a selection belongs to an existing plan (raises if unknown).
+    response.backup_backend.get_backup_plan(backup_plan_id=plan_id, version_id=None)
+
+
+def create_backup_selection(self: BackupResponse) -> str:
+    params = json.loads(self.body)
+    plan_id = _plan_id(self)
+    _existing_plan(self, plan_id)
+    selection_id = str(uuid.uuid4())
+    record = {
+        "SelectionId": selection_id,
+        "BackupPlanId": plan_id,
+        "CreationDate": unix_time(),
+        "CreatorRequestId": params.get("CreatorRequestId"),
+        "BackupSelection": params["BackupSelection"],
+    }
+    _selections(self.backup_backend)[(plan_id, selection_id)] = record
+    return json.dumps(
+        {k: record[k] for k in ("SelectionId", "BackupPlanId", "CreationDate")}
+    )
+
+
+def get_backup_selection(self: BackupResponse) -> str:
+    key = (_plan_id(self), _selection_id(self))
+    record = _selections(self.backup_backend).get(key)
+    if record is None:
+        raise ResourceNotFoundException(msg=f"Selection {key[1]} not found")
+    return json.dumps({k: v for k, v in record.items() if v is not None})
+
+
+def delete_backup_selection(self: BackupResponse) -> str:
+    key = (_plan_id(self), _selection_id(self))
+    if _selections(self.backup_backend).pop(key, None) is None:
+        raise ResourceNotFoundException(msg=f"Selection {key[1]} not found")
+    return "{}"
+
+
+def list_backup_selections(self: BackupResponse) -> str:
+    plan_id = _plan_id(self)
+    members = [
+        {
+            "SelectionId": r["SelectionId"],
+            "SelectionName": r["BackupSelection"].get("SelectionName"),
+            "BackupPlanId": plan_id,
+            "CreationDate": r["CreationDate"],
+            "CreatorRequestId": r["CreatorRequestId"],
+            "IamRoleArn": r["BackupSelection"].get("IamRoleArn"),
+        }
+        for (pid, _), r in _selections(self.backup_backend).items()
+        if pid == plan_id
+    ]
+    return json.dumps({"BackupSelectionsList": members})
+
+
+def install_shim() -> None:
+    for handler in (
+        create_backup_selection,
+        get_backup_selection,
+        delete_backup_selection,
+        list_backup_selections,
+    ):
+        # Never shadow a real implementation if a later moto ships one.
+        if not hasattr(BackupResponse, handler.__name__):
+            setattr(BackupResponse, handler.__name__, handler)
+
+
+if __name__ == "__main__":
+    install_shim()
+    server.main(sys.argv[1:])
