@@ -31,7 +31,7 @@ impl DriftKind {
         match self {
             DriftKind::Modified => "differs from what the spec renders",
             DriftKind::Missing => "is missing",
-            DriftKind::Stale => "is no longer generated (stale)",
+            DriftKind::Stale => "is stale: generated earlier, no longer rendered",
             DriftKind::Conflict => {
                 "is a file hagen did not generate, in the way of a generated one"
             }

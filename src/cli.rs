@@ -420,7 +420,7 @@ fn drift_diagnostics(drift: &[Drift], output: &Path, fix: &str) -> Vec<Diagnosti
             file: output.join(&d.path).display().to_string(),
             line: d.line,
             column: 1,
-            message: format!("generated file {}", d.kind.describe()),
+            message: format!("{} {}", d.path, d.kind.describe()),
             hint: Some(format!("run: {fix}")),
         })
         .collect()
