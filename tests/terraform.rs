@@ -1,0 +1,359 @@
+//! The Terraform side of every bundled example: the rendered module is `fmt`-clean as
+//! written, initialises from the offline provider mirror, validates, passes its own
+//! generated self-tests (`terraform test` with a mocked provider), and checkov reports no
+//! failed check, neither on the directory nor on the JSON of an offline plan.
+//!
+//! These tests run `tofu` when it is on PATH, else `terraform`. A missing tool fails the
+//! test when CI=true and prints "skipped: ..." otherwise. Providers come from whatever
+//! the Terraform CLI configuration says (`.ci/run` writes one for the offline mirror);
+//! a shared plugin cache keeps each `init` cheap. Examples run one after another (the CI
+//! machine has two cores), and every failure of every example is reported together.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use support::fake_aws;
+
+/// Terraform runs are heavy: one at a time, even across this file's tests.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn serialize() -> std::sync::MutexGuard<'static, ()> {
+    // A failed test poisons the lock; the next one may still run.
+    ONE_AT_A_TIME.lock().unwrap_or_else(|err| err.into_inner())
+}
+
+/// Where one test keeps one example's files (kept after the run, for debugging).
+fn work_dir(test: &str, spec: &Path) -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("terraform")
+        .join(test)
+        .join(support::example_name(spec))
+}
+
+struct Terraform {
+    binary: PathBuf,
+}
+
+impl Terraform {
+    fn find() -> Option<Self> {
+        support::require_tool(
+            "tofu or terraform",
+            support::terraform_binary(),
+            "install OpenTofu or Terraform >= 1.7 (mock providers) and put it on PATH",
+        )
+        .map(|binary| Terraform { binary })
+    }
+
+    /// A command in `dir` that can neither prompt, phone home, nor use real AWS
+    /// credentials from the developer's environment.
+    fn command(&self, dir: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.binary);
+        command
+            .current_dir(dir)
+            .args(args)
+            .arg("-no-color")
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_INPUT", "0")
+            .env("CHECKPOINT_DISABLE", "1")
+            // The cache holds providers without lock-file checksums (the generated module
+            // ships no lock file); this only affects these throwaway copies.
+            .env("TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE", "true")
+            .env("AWS_ACCESS_KEY_ID", "AKIAHAGENTESTFAKEKEY")
+            .env("AWS_SECRET_ACCESS_KEY", "hagen-test-fake-secret")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN");
+        if std::env::var_os("TF_PLUGIN_CACHE_DIR").is_none() {
+            let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tf-plugin-cache");
+            std::fs::create_dir_all(&cache).unwrap();
+            command.env("TF_PLUGIN_CACHE_DIR", cache);
+        }
+        command
+    }
+
+    /// Runs `args` in `dir`; on failure returns a message with the command's output.
+    fn run(&self, dir: &Path, args: &[&str]) -> Result<String, String> {
+        let output = self
+            .command(dir, args)
+            .output()
+            .map_err(|err| format!("could not start {}: {err}", self.binary.display()))?;
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        if output.status.success() {
+            Ok(stdout)
+        } else {
+            Err(format!(
+                "`{} {}` failed ({}):\n{}{}",
+                self.binary.file_name().unwrap().to_string_lossy(),
+                args.join(" "),
+                output.status,
+                stdout,
+                String::from_utf8_lossy(&output.stderr)
+            ))
+        }
+    }
+}
+
+/// Renders `spec` into a fresh `dir`.
+fn render_into(spec: &Path, dir: &Path) -> Result<hagen::render::Rendered, String> {
+    let rendered = support::try_render(spec)?;
+    support::write_fresh(&rendered, dir);
+    Ok(rendered)
+}
+
+/// Runs every step for every example, collecting failures instead of stopping at the
+/// first, and fails once at the end with all of them.
+fn for_each_example(mut check: impl FnMut(&Path) -> Result<(), String>) {
+    let mut failures = Vec::new();
+    for spec in support::example_specs() {
+        let name = support::example_name(&spec);
+        eprintln!("--- {name}");
+        if let Err(message) = check(&spec) {
+            failures.push(format!("=== {name} ===\n{message}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} example(s) failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn examples_are_fmt_clean_validate_and_pass_their_self_tests() {
+    let _guard = serialize();
+    let Some(tf) = Terraform::find() else { return };
+    for_each_example(|spec| {
+        let dir = work_dir("validate", spec);
+        let rendered = render_into(spec, &dir)?;
+        // As rendered, without running fmt: the output must already be in fmt style.
+        tf.run(&dir, &["fmt", "-check", "-recursive", "-diff"])?;
+        tf.run(&dir, &["init", "-backend=false", "-input=false"])?;
+        tf.run(&dir, &["validate"])?;
+
+        let self_tests: Vec<&String> = rendered
+            .keys()
+            .filter(|path| path.starts_with("tests/") && path.ends_with(".tftest.hcl"))
+            .collect();
+        let wanted = hagen::model_from_file(spec)
+            .map_err(|err| err.to_string())?
+            .self_tests;
+        match (wanted, self_tests.is_empty()) {
+            (true, true) => return Err("self_tests is on but no tests/*.tftest.hcl".into()),
+            (false, false) => return Err(format!("self_tests is off but {self_tests:?}")),
+            (false, true) => return Ok(()),
+            (true, false) => {}
+        }
+        let output = tf.run(&dir, &["test"])?;
+        // `terraform test` exits 0 when it finds no test at all; make sure every run ran.
+        if !output.contains("Success!") || output.contains(" 0 passed") {
+            return Err(format!("`test` ran no test:\n{output}"));
+        }
+        eprintln!("{}", output.lines().last().unwrap_or_default());
+        Ok(())
+    });
+}
+
+/// The checkov executable: on PATH, or where `.ci/run` installs it.
+fn checkov() -> Option<PathBuf> {
+    let ci_copy = support::repo_root().join("target/ci/bin/checkov");
+    support::require_tool(
+        "checkov",
+        support::on_path("checkov").or_else(|| ci_copy.exists().then_some(ci_copy)),
+        "run `bash .ci/run` once (it installs the pinned checkov into target/ci) or pip install checkov",
+    )
+}
+
+/// Runs checkov with JSON output and returns an error listing every failed check (or
+/// parsing error), or when checkov checked nothing at all.
+fn run_checkov(checkov: &Path, args: &[&str], what: &str) -> Result<(), String> {
+    let output = Command::new(checkov)
+        .args(args)
+        // Offline: never ask the vendor's platform for policies or guidelines.
+        .args(["--skip-download", "--output", "json", "--compact"])
+        .env("BC_SKIP_MAPPING", "TRUE")
+        .env("CHECKOV_RUN_SCA_PACKAGE_SCAN_V2", "false")
+        .output()
+        .map_err(|err| format!("could not start checkov: {err}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // Exit 1 means "failed checks", which the JSON lists; anything else is checkov failing.
+    if !matches!(output.status.code(), Some(0 | 1)) {
+        return Err(format!(
+            "checkov {what} did not run ({}):\n{stdout}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let json: serde_json::Value = serde_json::from_str(&stdout)
+        .map_err(|err| format!("checkov {what}: output is not JSON ({err}):\n{stdout}"))?;
+    // One report per framework: an object for one, a list for several.
+    let reports = match json {
+        serde_json::Value::Array(reports) => reports,
+        report => vec![report],
+    };
+    let mut problems = Vec::new();
+    let mut passed = 0;
+    for report in &reports {
+        let summary = &report["summary"];
+        passed += summary["passed"].as_u64().unwrap_or(0);
+        if summary["parsing_errors"].as_u64().unwrap_or(0) > 0 {
+            problems.push(format!(
+                "parsing errors: {}",
+                report["results"]["parsing_errors"]
+            ));
+        }
+        for check in report["results"]["failed_checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            problems.push(format!(
+                "{} {} on {} ({}:{}) {}",
+                check["check_id"].as_str().unwrap_or("?"),
+                check["check_name"].as_str().unwrap_or("?"),
+                check["resource"].as_str().unwrap_or("?"),
+                check["file_path"].as_str().unwrap_or("?"),
+                check["file_line_range"],
+                check["guideline"].as_str().unwrap_or(""),
+            ));
+        }
+    }
+    if passed == 0 && problems.is_empty() {
+        problems.push("checkov passed no check at all: did it scan anything?".into());
+    }
+    if problems.is_empty() {
+        eprintln!("checkov {what}: {passed} passed, 0 failed");
+        Ok(())
+    } else {
+        Err(format!("checkov {what}:\n  {}", problems.join("\n  ")))
+    }
+}
+
+/// Every `provider "aws"` block of the module, by alias (None for the default one).
+fn aws_provider_aliases(rendered: &hagen::render::Rendered) -> Vec<Option<String>> {
+    let mut aliases = Vec::new();
+    for (path, text) in rendered.iter().filter(|(path, _)| path.ends_with(".tf")) {
+        let body = hcl::parse(text).unwrap_or_else(|err| panic!("{path}: {err}"));
+        for block in body.blocks() {
+            let is_aws = block.identifier() == "provider"
+                && block.labels().first().map(|label| label.as_str()) == Some("aws");
+            if is_aws {
+                let alias = block
+                    .body()
+                    .attributes()
+                    .find(|attr| attr.key() == "alias")
+                    .and_then(|attr| match attr.expr() {
+                        hcl::Expression::String(alias) => Some(alias.clone()),
+                        _ => None,
+                    });
+                aliases.push(alias);
+            }
+        }
+    }
+    aliases
+}
+
+fn declares_backend(rendered: &hagen::render::Rendered) -> bool {
+    rendered
+        .iter()
+        .filter(|(p, _)| p.ends_with(".tf"))
+        .any(|(_, text)| {
+            hcl::parse(text).is_ok_and(|body| {
+                body.blocks()
+                    .filter(|block| block.identifier() == "terraform")
+                    .any(|block| block.body().blocks().any(|b| b.identifier() == "backend"))
+            })
+        })
+}
+
+/// An override file that lets `plan` run offline: local state instead of the module's
+/// backend, no credential or account checks, few retries, and the data sources that
+/// call AWS pointed at the fake endpoint.
+fn offline_plan_override(rendered: &hagen::render::Rendered) -> String {
+    let mut text = String::from(
+        "# Written by hagen's tests (tests/terraform.rs): plan offline, never against AWS.\n",
+    );
+    if declares_backend(rendered) {
+        text.push_str("terraform {\n  backend \"local\" {}\n}\n");
+    }
+    let endpoint = fake_aws::endpoint();
+    for alias in aws_provider_aliases(rendered) {
+        text.push_str("\nprovider \"aws\" {\n");
+        if let Some(alias) = alias {
+            text.push_str(&format!(
+                "  alias = {}\n",
+                hagen::render::hcl_string(&alias)
+            ));
+        }
+        text.push_str(
+            "  skip_credentials_validation = true\n  skip_requesting_account_id = true\n  \
+             skip_metadata_api_check = true\n  skip_region_validation = true\n  max_retries = 1\n",
+        );
+        text.push_str("  endpoints {\n");
+        for service in fake_aws::SERVICES {
+            text.push_str(&format!("    {service} = \"{endpoint}\"\n"));
+        }
+        text.push_str("  }\n}\n");
+    }
+    text
+}
+
+#[test]
+fn checkov_finds_no_failed_check_in_directory_or_plan() {
+    let _guard = serialize();
+    let Some(checkov) = checkov() else { return };
+    let Some(tf) = Terraform::find() else { return };
+    for_each_example(|spec| {
+        let dir = work_dir("checkov", spec);
+        let rendered = render_into(spec, &dir)?;
+        let dir_text = dir.to_string_lossy();
+
+        // The directory as rendered, before anything of the test's own is added.
+        run_checkov(
+            &checkov,
+            &["--directory", &dir_text, "--framework", "terraform"],
+            "directory scan",
+        )?;
+
+        // A plan resolves variables, conditionals and for_each, which the directory scan
+        // can only guess at.
+        std::fs::write(
+            dir.join("hagen_test_override.tf"),
+            offline_plan_override(&rendered),
+        )
+        .unwrap();
+        tf.run(&dir, &["init", "-input=false"])?;
+        tf.run(
+            &dir,
+            &[
+                "plan",
+                "-input=false",
+                "-lock=false",
+                "-refresh=false",
+                "-out=tfplan",
+            ],
+        )?;
+        let plan_json = tf.run(&dir, &["show", "-json", "tfplan"])?;
+        let plan_file = dir.join("tfplan.json");
+        std::fs::write(&plan_file, plan_json).unwrap();
+        run_checkov(
+            &checkov,
+            &[
+                "--file",
+                &plan_file.to_string_lossy(),
+                "--framework",
+                "terraform_plan",
+                // Reads the inline `checkov:skip` comments (with their reasons) from the
+                // module, so the plan scan honours the same documented skips.
+                "--repo-root-for-plan-enrichment",
+                &dir_text,
+            ],
+            "plan scan",
+        )
+    });
+}
