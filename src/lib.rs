@@ -14,6 +14,7 @@ pub mod error;
 pub mod graph;
 pub mod load;
 pub mod model;
+pub mod module_docs;
 pub mod reference;
 pub mod render;
 pub mod spec;

@@ -41,6 +41,9 @@ pub struct Model {
     pub database: DatabaseModel,
     pub storage: Storage,
     pub backup: Backup,
+    /// True when AWS Backup resources are rendered: backups are on and there is
+    /// something to back up (a bucket, or the database/tables with `include_database`).
+    pub backup_active: bool,
     pub monitoring: Monitoring,
     pub state: Option<StateModel>,
     pub self_tests: bool,
@@ -113,6 +116,9 @@ pub struct StateModel {
     pub key: String,
     pub region: String,
 }
+    /// The version written to `engine_version`: the major version (`16`, `8.0`), so
+    /// automatic minor upgrades do not show up as drift.
+    pub engine_major_version: String,
 
 /// Builds the model. The spec must already be valid (schema and semantic rules); errors
 /// here are bugs or conditions the validator should have reported.
@@ -144,6 +150,9 @@ pub fn build(spec: Spec, inputs: &Inputs) -> anyhow::Result<Model> {
             spec: spec.load_balancer,
         },
         compute,
+    let backup_active = spec.backup.enabled
+        && (!spec.storage.buckets.is_empty()
+            || (spec.backup.include_database && (database.rds || database.dynamodb)));
         database,
         storage: spec.storage,
         backup: spec.backup,
@@ -163,6 +172,7 @@ fn default_tags(user: &StringMap, name: &str, environment: &str) -> StringMap {
 }
 
 fn network_model(spec: &Spec) -> anyhow::Result<NetworkModel> {
+        backup_active,
     let net = &spec.network;
     let zone_count = net.availability_zones.len();
     let (public, app, database): (Vec<String>, Vec<String>, Vec<String>) = match &net.subnets {
@@ -314,11 +324,18 @@ mod tests {
         assert_eq!(model.network.zones[1].suffix, "b");
         assert_eq!(model.network.zones[1].app_cidr, "10.0.16.0/20");
         assert_eq!(model.compute.desired, 2);
+    let engine_major_version = family
+        .trim_start_matches(match database.engine {
+            Engine::Postgres => "postgres",
+            Engine::Mysql => "mysql",
+        })
+        .to_string();
         assert!(model.database.rds && model.database.spec.multi_az);
         assert_eq!(model.database.family, "postgres16");
         assert_eq!(model.database.port, 5432);
         assert!(!model.load_balancer.https);
     }
+        engine_major_version,
 
     #[test]
     fn single_nat_routes_every_zone_through_the_first() {
@@ -344,3 +361,5 @@ mod tests {
         assert_eq!(model.database.port, 3306);
     }
 }
+        assert_eq!(model.database.engine_major_version, "16");
+        assert_eq!(model.database.engine_major_version, "8.0");

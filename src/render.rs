@@ -114,6 +114,8 @@ fn environment_with(
     env.set_formatter(format_value);
     env.add_filter("hcl", hcl_filter);
     env.add_filter("hcl_string", |value: String| hcl_string(&value));
+    // Inputs, outputs and checkov skips of the module README, read from the .tf text.
+    crate::module_docs::register(&mut env);
     for (name, source) in sources {
         env.add_template_owned(name.clone(), source.clone())
             .map_err(|err| RenderError::Template(describe_in(&err, files)))?;
