@@ -511,7 +511,7 @@ fn templates_command(
             Ok(())
         }
         TemplatesCommand::Context { spec: None } => {
-            print_stdout(crate::templates::CONTEXT_REFERENCE)
+            print_stdout(&crate::template_context::reference())
         }
         TemplatesCommand::Context { spec: Some(spec) } => {
             let model = crate::model_from_file(&spec)?;

@@ -18,6 +18,7 @@ pub mod module_docs;
 pub mod reference;
 pub mod render;
 pub mod spec;
+pub mod template_context;
 pub mod templates;
 pub mod validate;
 pub mod write;

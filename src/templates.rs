@@ -215,7 +215,3 @@ pub fn eject(names: &[String], out_dir: &Path) -> Result<Vec<PathBuf>> {
     }
     Ok(written)
 }
-
-/// The reference of every template context variable with its type (`hagen templates
-/// context`); tests/templates.rs checks it against the model.
-pub const CONTEXT_REFERENCE: &str = include_str!("../docs/template-context.md");

@@ -1,0 +1,247 @@
+//! The template context reference: every variable a template can use, with its type.
+//!
+//! Spec keys the model carries unchanged are described by the schema (the contract, so
+//! their descriptions never drift); values the model derives are listed in [`DERIVED`].
+//! `hagen templates context` prints the result, docs/template-context.md is a copy, and
+//! tests/templates.rs checks both against the serialized model of every example: a new
+//! model field without an entry here fails that test.
+
+use serde_json::Value as Json;
+
+/// Spec keys the model does not carry as such (templates see their derived form).
+const NOT_IN_MODEL: &[&str] = &["version", "network.availability_zones", "network.subnets"];
+
+/// Spec sections that are null when the spec leaves them out (all others get defaults).
+const NULLABLE_SECTIONS: &[&str] = &[
+    "compute.container_health_check",
+    "database.tables[].sort_key",
+    "database.tables[].global_secondary_indexes[].sort_key",
+];
+
+/// Model values that are not spec keys (or whose type differs from the spec's): path,
+/// type, description.
+#[rustfmt::skip]
+pub const DERIVED: &[(&str, &str, &str)] = &[
+    ("hagen_version", "string", "Version of hagen that rendered the module."),
+    ("spec_file", "string", "File name of the spec (no folders, so output is identical on every machine)."),
+    ("name_prefix", "string", "`<name>-<environment>`: the start of every resource name (at most 27 characters)."),
+    ("default_tags", "map(string)", "The provider's `default_tags`: `tags` plus `Application`, `Environment` and `ManagedBy` (hagen's win)."),
+    ("backup_active", "bool", "True when AWS Backup resources are rendered: backups are on and there is something to back up."),
+    ("environments", "map(object)", "The raw `environments` overrides, by environment name (per-environment templates get the resolved `env` instead)."),
+    ("network.nat_count", "number", "Number of NAT gateways: one per zone, one, or none."),
+    ("network.zones", "list(object)", "One entry per availability zone, in spec order."),
+    ("network.zones[].name", "string", "Full zone name, e.g. `eu-west-1a`; also the `for_each` key of per-zone resources."),
+    ("network.zones[].suffix", "string", "Zone letter(s) after the region, e.g. `a`, for short resource names."),
+    ("network.zones[].index", "number", "Position of the zone in the spec (0-based)."),
+    ("network.zones[].public_cidr", "string", "CIDR of the zone's public subnet."),
+    ("network.zones[].app_cidr", "string", "CIDR of the zone's app subnet."),
+    ("network.zones[].database_cidr", "string", "CIDR of the zone's database subnet."),
+    ("network.zones[].nat_zone", "string or null", "Zone whose NAT gateway this zone's app subnet routes through (null without NAT)."),
+    ("network.public_subnets", "map(string)", "Zone -> public subnet CIDR: the literal `for_each` map of the public subnets."),
+    ("network.app_subnets", "map(string)", "Zone -> app subnet CIDR."),
+    ("network.database_subnets", "map(string)", "Zone -> database subnet CIDR."),
+    ("network.nat_zones", "list(string)", "Zones that hold a NAT gateway (keys of the NAT gateways and their EIPs)."),
+    ("network.app_nat_routes", "map(string)", "App subnet zone -> zone of the NAT gateway it routes through (empty without NAT)."),
+    ("load_balancer.https", "bool", "True when a certificate is given: HTTPS on 443 and a redirect on 80."),
+    ("load_balancer.health_check_extra_port", "number or null", "The health check port when it is a number other than the app port (it then needs its own security group rule)."),
+    ("compute.is_ec2", "bool", "True for `kind: ec2`."),
+    ("compute.is_ecs", "bool", "True for `kind: ecs`."),
+    ("compute.desired", "number", "`desired_capacity`, defaulting to `min_size`."),
+    ("compute.user_data_script", "string or null", "The user data script (inline `user_data` or the contents of `user_data_file`), if any."),
+    ("database.rds", "bool", "True when an RDS instance is created (`kind: rds`)."),
+    ("database.dynamodb", "bool", "True when DynamoDB tables are created."),
+    ("database.engine_version", "string", "Engine version: the spec's, or hagen's default for the engine."),
+    ("database.engine_major_version", "string", "Major version written to `engine_version` (`16`, `8.0`), so minor upgrades are not drift."),
+    ("database.family", "string", "Parameter group family, e.g. `postgres16` or `mysql8.0`."),
+    ("database.port", "number", "Port of the engine (5432 or 3306)."),
+    ("database.log_exports", "list(string)", "CloudWatch log exports of the engine."),
+    ("state", "object or null", "Remote state settings, with defaults applied; null without `state`."),
+    ("state.key", "string", "State object key: the spec's, or `<name>/<environment>/terraform.tfstate`."),
+    ("state.region", "string", "Region of the state bucket: the spec's, or `region`."),
+];
+
+/// What per-environment templates (`_env.*.j2`) see besides the model: `env`.
+#[rustfmt::skip]
+pub const ENV: &[(&str, &str, &str)] = &[
+    ("env.name", "string", "The key under `environments:`; the output file is named after it."),
+    ("env.environment", "string", "The `environment` variable: the override, else the key."),
+    ("env.variables", "list(object)", "Every tunable variable the module declares, in docs/CONTRACT.md order."),
+    ("env.variables[].name", "string", "Variable name, e.g. `min_size`."),
+    ("env.variables[].value", "any", "This environment's value (print it with `| hcl`)."),
+    ("env.variables[].padding", "string", "Spaces that align `=` as `terraform fmt` does."),
+    ("env.backend", "object or null", "Partial S3 backend configuration; null without `state`."),
+    ("env.backend.bucket", "string", "State bucket."),
+    ("env.backend.key", "string", "`<name>/<environment>/terraform.tfstate`: one state per environment."),
+    ("env.backend.region", "string", "Region of the state bucket."),
+];
+
+/// One documented variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub path: String,
+    pub kind: String,
+    pub description: String,
+}
+
+/// Every model variable: the schema's spec keys plus [`DERIVED`], sorted by path.
+pub fn entries() -> Vec<Entry> {
+    let schema: Json = serde_json::from_str(crate::validate::SCHEMA).expect("schema is JSON");
+    let mut entries = Vec::new();
+    spec_entries(&schema, &schema, "", &mut entries);
+    for (path, kind, description) in DERIVED {
+        entries.retain(|e: &Entry| e.path != *path);
+        entries.push(Entry {
+            path: path.to_string(),
+            kind: kind.to_string(),
+            description: description.to_string(),
+        });
+    }
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    entries
+}
+
+fn resolve<'a>(root: &'a Json, node: &'a Json) -> &'a Json {
+    match node.get("$ref").and_then(Json::as_str) {
+        Some(reference) => root
+            .pointer(reference.trim_start_matches('#'))
+            .unwrap_or(node),
+        None => node,
+    }
+}
+
+fn spec_entries(root: &Json, node: &Json, prefix: &str, out: &mut Vec<Entry>) {
+    let node = resolve(root, node);
+    let Some(properties) = node.get("properties").and_then(Json::as_object) else {
+        return;
+    };
+    let required: Vec<&str> = node
+        .get("required")
+        .and_then(Json::as_array)
+        .map(|r| r.iter().filter_map(Json::as_str).collect())
+        .unwrap_or_default();
+    for (key, child) in properties {
+        let path = format!("{prefix}{key}");
+        if NOT_IN_MODEL.contains(&path.as_str()) || path == "environments" {
+            continue;
+        }
+        let child = resolve(root, child);
+        let items = child.get("items").map(|i| resolve(root, i));
+        let is_object_list = items.is_some_and(|i| i.get("properties").is_some());
+        let mut kind = type_of(root, child);
+        // Optional keys without a default are null when left out.
+        if !required.contains(&key.as_str())
+            && child.get("default").is_none()
+            && !kind.starts_with("list")
+            && !kind.starts_with("map")
+            && child.get("properties").is_none()
+        {
+            kind.push_str(" or null");
+        }
+        if child.get("properties").is_some() {
+            // Sections default to all their defaults, except the few that are absent
+            // unless written.
+            if NULLABLE_SECTIONS.contains(&path.as_str()) {
+                out.push(Entry {
+                    path: path.clone(),
+                    kind: "object or null".into(),
+                    description: describe(child),
+                });
+            }
+            spec_entries(root, child, &format!("{path}."), out);
+            continue;
+        }
+        out.push(Entry {
+            path: path.clone(),
+            kind,
+            description: describe(child),
+        });
+        if is_object_list && let Some(items) = items {
+            spec_entries(root, items, &format!("{path}[]."), out);
+        }
+    }
+}
+
+fn describe(node: &Json) -> String {
+    node.get("description")
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn type_of(root: &Json, node: &Json) -> String {
+    let node = resolve(root, node);
+    let names: Vec<String> = match node.get("type") {
+        Some(Json::String(t)) => vec![t.clone()],
+        Some(Json::Array(types)) => types
+            .iter()
+            .filter_map(Json::as_str)
+            .map(str::to_string)
+            .collect(),
+        _ => ["oneOf", "anyOf"]
+            .iter()
+            .filter_map(|k| node.get(*k).and_then(Json::as_array))
+            .flatten()
+            .map(|alternative| type_of(root, alternative))
+            .collect(),
+    };
+    let mapped: Vec<String> = names
+        .iter()
+        .map(|name| match name.as_str() {
+            "integer" | "number" => "number".to_string(),
+            "boolean" => "bool".to_string(),
+            "array" => {
+                let items = node.get("items").map(|i| type_of(root, i));
+                format!("list({})", items.unwrap_or_else(|| "any".into()))
+            }
+            "object" if node.get("properties").is_some() => "object".to_string(),
+            "object" => "map(string)".to_string(),
+            other => other.to_string(),
+        })
+        .collect();
+    let mut unique: Vec<String> = Vec::new();
+    for m in mapped {
+        if !unique.contains(&m) {
+            unique.push(m);
+        }
+    }
+    if unique.is_empty() {
+        "any".into()
+    } else {
+        unique.join(" or ")
+    }
+}
+
+fn table(entries: impl IntoIterator<Item = Entry>) -> String {
+    let mut out = String::from("| variable | type | description |\n|---|---|---|\n");
+    for e in entries {
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            e.path,
+            e.kind,
+            e.description.replace('|', "\\|").replace('\n', " ")
+        ));
+    }
+    out
+}
+
+/// The Markdown reference `hagen templates context` prints.
+pub fn reference() -> String {
+    let env = ENV.iter().map(|(p, k, d)| Entry {
+        path: p.to_string(),
+        kind: k.to_string(),
+        description: d.to_string(),
+    });
+    format!(
+        "# Template context\n\n\
+         Generated by `hagen templates context`; do not edit (tests/templates.rs checks it).\n\n\
+         Every template sees these variables (the model: the spec with defaults applied and\n\
+         derived values computed). `a.b` is a key of an object, `a[]` an element of a list.\n\
+         In `.tf`, `.tfvars`, `.hcl` and `.tfbackend` templates every `{{{{ value }}}}` is\n\
+         escaped as the inside of an HCL string; print lists, maps and nullable values with\n\
+         `{{{{ value | hcl }}}}`. `hagen templates context SPEC` prints the values for a spec.\n\n\
+         ## Every template\n\n{}\n\
+         ## Per-environment templates (`_env.*.j2`) also see\n\n{}",
+        table(entries()),
+        table(env)
+    )
+}
