@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use crate::cidr;
 use crate::spec::{
-    Backup, Compute, ComputeKind, Database, DatabaseKind, Engine, LoadBalancer, Monitoring,
-    NatGateways, Spec, Storage, StringMap,
+    Backup, Compute, ComputeKind, Database, DatabaseKind, Engine, HealthCheckPort, LoadBalancer,
+    Monitoring, NatGateways, Spec, Storage, StringMap,
 };
 
 /// Inputs besides the spec document that shape the output.
@@ -58,6 +58,14 @@ pub struct NetworkModel {
     pub nat_count: usize,
     pub zones: Vec<Zone>,
     pub flow_logs: crate::spec::FlowLogs,
+    /// Zone -> CIDR of each tier: the literal `for_each` maps of the subnets.
+    pub public_subnets: StringMap,
+    pub app_subnets: StringMap,
+    pub database_subnets: StringMap,
+    /// Zones that hold a NAT gateway (keys of the NAT gateways and their EIPs).
+    pub nat_zones: Vec<String>,
+    /// App subnet zone -> zone of the NAT gateway it routes through (empty without NAT).
+    pub app_nat_routes: StringMap,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -80,6 +88,9 @@ pub struct LoadBalancerModel {
     pub spec: LoadBalancer,
     /// True when a certificate is given: HTTPS on 443 and a redirect on 80.
     pub https: bool,
+    /// The health check port when it is a number other than the app port: the security
+    /// groups then need a rule for it too.
+    pub health_check_extra_port: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -105,6 +116,9 @@ pub struct DatabaseModel {
     pub engine_version: String,
     /// Parameter group family, e.g. `postgres16` or `mysql8.0`.
     pub family: String,
+    /// The version written to `engine_version`: the major version (`16`, `8.0`), so
+    /// automatic minor upgrades do not show up as drift.
+    pub engine_major_version: String,
     pub port: u32,
     /// CloudWatch log exports for the engine.
     pub log_exports: Vec<&'static str>,
@@ -116,9 +130,6 @@ pub struct StateModel {
     pub key: String,
     pub region: String,
 }
-    /// The version written to `engine_version`: the major version (`16`, `8.0`), so
-    /// automatic minor upgrades do not show up as drift.
-    pub engine_major_version: String,
 
 /// Builds the model. The spec must already be valid (schema and semantic rules); errors
 /// here are bugs or conditions the validator should have reported.
@@ -126,6 +137,10 @@ pub fn build(spec: Spec, inputs: &Inputs) -> anyhow::Result<Model> {
     let name_prefix = format!("{}-{}", spec.name, spec.environment);
     let default_tags = default_tags(&spec.tags, &spec.name, &spec.environment);
     let network = network_model(&spec)?;
+    let health_check_extra_port = match spec.load_balancer.health_check.port {
+        HealthCheckPort::Number(port) if port != spec.compute.port => Some(port),
+        _ => None,
+    };
     let compute = compute_model(spec.compute, inputs);
     let database = database_model(spec.database);
     let state = spec.state.map(|state| StateModel {
@@ -135,6 +150,9 @@ pub fn build(spec: Spec, inputs: &Inputs) -> anyhow::Result<Model> {
         region: state.region.unwrap_or_else(|| spec.region.clone()),
         bucket: state.bucket,
     });
+    let backup_active = spec.backup.enabled
+        && (!spec.storage.buckets.is_empty()
+            || (spec.backup.include_database && (database.rds || database.dynamodb)));
     Ok(Model {
         hagen_version: env!("CARGO_PKG_VERSION"),
         spec_file: inputs.spec_file.clone(),
@@ -147,15 +165,14 @@ pub fn build(spec: Spec, inputs: &Inputs) -> anyhow::Result<Model> {
         network,
         load_balancer: LoadBalancerModel {
             https: spec.load_balancer.certificate_arn.is_some(),
+            health_check_extra_port,
             spec: spec.load_balancer,
         },
         compute,
-    let backup_active = spec.backup.enabled
-        && (!spec.storage.buckets.is_empty()
-            || (spec.backup.include_database && (database.rds || database.dynamodb)));
         database,
         storage: spec.storage,
         backup: spec.backup,
+        backup_active,
         monitoring: spec.monitoring,
         state,
         self_tests: spec.self_tests,
@@ -172,7 +189,6 @@ fn default_tags(user: &StringMap, name: &str, environment: &str) -> StringMap {
 }
 
 fn network_model(spec: &Spec) -> anyhow::Result<NetworkModel> {
-        backup_active,
     let net = &spec.network;
     let zone_count = net.availability_zones.len();
     let (public, app, database): (Vec<String>, Vec<String>, Vec<String>) = match &net.subnets {
@@ -201,7 +217,7 @@ fn network_model(spec: &Spec) -> anyhow::Result<NetworkModel> {
         NatGateways::Single => 1,
         NatGateways::None => 0,
     };
-    let zones = net
+    let zones: Vec<Zone> = net
         .availability_zones
         .iter()
         .enumerate()
@@ -222,12 +238,31 @@ fn network_model(spec: &Spec) -> anyhow::Result<NetworkModel> {
             database_cidr: database[index].clone(),
         })
         .collect();
+    let by_zone = |cidr: fn(&Zone) -> &String| -> StringMap {
+        zones
+            .iter()
+            .map(|z| (z.name.clone(), cidr(z).clone()))
+            .collect()
+    };
+    let public_subnets = by_zone(|z| &z.public_cidr);
+    let app_subnets = by_zone(|z| &z.app_cidr);
+    let database_subnets = by_zone(|z| &z.database_cidr);
+    let nat_zones = net.availability_zones[..nat_count].to_vec();
+    let app_nat_routes = zones
+        .iter()
+        .filter_map(|z| Some((z.name.clone(), z.nat_zone.clone()?)))
+        .collect();
     Ok(NetworkModel {
         cidr: net.cidr.clone(),
         nat_gateways: net.nat_gateways,
         nat_count,
         zones,
         flow_logs: net.flow_logs.clone(),
+        public_subnets,
+        app_subnets,
+        database_subnets,
+        nat_zones,
+        app_nat_routes,
     })
 }
 
@@ -289,11 +324,18 @@ fn database_model(database: Database) -> DatabaseModel {
             )
         }
     };
+    let engine_major_version = family
+        .trim_start_matches(match database.engine {
+            Engine::Postgres => "postgres",
+            Engine::Mysql => "mysql",
+        })
+        .to_string();
     DatabaseModel {
         rds: database.kind == DatabaseKind::Rds,
         dynamodb: !database.tables.is_empty(),
         engine_version,
         family,
+        engine_major_version,
         port,
         log_exports,
         spec: database,
@@ -324,18 +366,12 @@ mod tests {
         assert_eq!(model.network.zones[1].suffix, "b");
         assert_eq!(model.network.zones[1].app_cidr, "10.0.16.0/20");
         assert_eq!(model.compute.desired, 2);
-    let engine_major_version = family
-        .trim_start_matches(match database.engine {
-            Engine::Postgres => "postgres",
-            Engine::Mysql => "mysql",
-        })
-        .to_string();
         assert!(model.database.rds && model.database.spec.multi_az);
         assert_eq!(model.database.family, "postgres16");
+        assert_eq!(model.database.engine_major_version, "16");
         assert_eq!(model.database.port, 5432);
         assert!(!model.load_balancer.https);
     }
-        engine_major_version,
 
     #[test]
     fn single_nat_routes_every_zone_through_the_first() {
@@ -350,6 +386,22 @@ mod tests {
                 .iter()
                 .all(|z| z.nat_zone.as_deref() == Some("eu-west-1a"))
         );
+        assert_eq!(model.network.nat_zones, vec!["eu-west-1a"]);
+        assert_eq!(model.network.app_nat_routes["eu-west-1b"], "eu-west-1a");
+    }
+
+    #[test]
+    fn subnet_maps_follow_the_zones_and_no_nat_means_no_routes() {
+        let mut value = minimal();
+        value["network"]["nat_gateways"] = "none".into();
+        let model = build(spec(value), &Inputs::default()).unwrap();
+        assert_eq!(model.network.app_subnets["eu-west-1b"], "10.0.16.0/20");
+        assert_eq!(
+            model.network.public_subnets.len(),
+            model.network.zones.len()
+        );
+        assert!(model.network.nat_zones.is_empty());
+        assert!(model.network.app_nat_routes.is_empty());
     }
 
     #[test]
@@ -358,8 +410,7 @@ mod tests {
         value["database"] = serde_json::json!({"engine": "mysql"});
         let model = build(spec(value), &Inputs::default()).unwrap();
         assert_eq!(model.database.family, "mysql8.0");
+        assert_eq!(model.database.engine_major_version, "8.0");
         assert_eq!(model.database.port, 3306);
     }
 }
-        assert_eq!(model.database.engine_major_version, "16");
-        assert_eq!(model.database.engine_major_version, "8.0");
