@@ -219,7 +219,7 @@ fn read_user_data_file(loaded: &LoadedSpec) -> std::result::Result<Option<String
     // A symlink inside the folder may still point outside it: compare real paths.
     let (Ok(real_folder), Ok(real_target)) = (folder.canonicalize(), target.canonicalize()) else {
         return Err(problem(
-            format!("user data file `{}` does not exist", target.display()),
+            format!("user data file `{relative}` does not exist next to the spec"),
             "the path is relative to the folder of the spec file",
         ));
     };
