@@ -30,8 +30,11 @@ fn ecs(model: &Model) -> bool {
 fn rds(model: &Model) -> bool {
     model.database.rds
 }
+fn any_database(model: &Model) -> bool {
+    model.database.rds || model.database.dynamodb
+}
 fn backup(model: &Model) -> bool {
-    model.backup.enabled
+    model.backup_active
 }
 
 /// The tunables, in the order the `.tfvars` lists them (docs/CONTRACT.md's table; the
@@ -52,7 +55,7 @@ pub const TUNABLES: &[Tunable] = &[
     Tunable { spec_path: "database.allocated_storage", variable: "db_allocated_storage", applies: rds },
     Tunable { spec_path: "database.max_allocated_storage", variable: "db_max_allocated_storage", applies: rds },
     Tunable { spec_path: "database.backup_retention_days", variable: "db_backup_retention_days", applies: rds },
-    Tunable { spec_path: "database.deletion_protection", variable: "db_deletion_protection", applies: rds },
+    Tunable { spec_path: "database.deletion_protection", variable: "db_deletion_protection", applies: any_database },
     Tunable { spec_path: "database.skip_final_snapshot", variable: "db_skip_final_snapshot", applies: rds },
     Tunable { spec_path: "backup.retention_days", variable: "backup_retention_days", applies: backup },
     Tunable { spec_path: "monitoring.alarm_emails", variable: "alarm_emails", applies: always },

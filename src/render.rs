@@ -196,6 +196,19 @@ pub fn render_partial(
 /// the user wrote, and that is where they will look.
 fn describe_in(err: &JinjaError, files: &TemplateFiles) -> String {
     let message = describe(err);
+    // The innermost template error is where the mistake is (an include reports the
+    // including template first).
+    let mut innermost = err;
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        if let Some(jinja) = inner.downcast_ref::<JinjaError>()
+            && jinja.name().is_some()
+        {
+            innermost = jinja;
+        }
+        source = inner.source();
+    }
+    let err = innermost;
     match err.name().and_then(|name| files.get(name)) {
         Some(path) => match err.line() {
             Some(line) => format!("{}:{line}: {message}", path.display()),

@@ -432,14 +432,22 @@ fn colour_only_when_asked_or_on_a_terminal() {
 
 #[test]
 fn graph_prints_mermaid_by_default_and_dot_on_request_with_the_same_nodes() {
-    let spec = example("production.yaml");
-    let mermaid = hagen().arg("graph").arg(&spec).output().unwrap();
+    for entry in std::fs::read_dir(repo().join("examples")).unwrap() {
+        let spec = entry.unwrap().path();
+        if spec.extension().is_some_and(|e| e == "yaml") {
+            graphs_agree_and_match_the_readme(&spec);
+        }
+    }
+}
+
+fn graphs_agree_and_match_the_readme(spec: &Path) {
+    let mermaid = hagen().arg("graph").arg(spec).output().unwrap();
     assert!(mermaid.status.success());
     let mermaid = String::from_utf8(mermaid.stdout).unwrap();
     assert!(mermaid.starts_with("flowchart"), "{mermaid}");
     let dot = hagen()
         .args(["graph", "--format", "dot"])
-        .arg(&spec)
+        .arg(spec)
         .output()
         .unwrap();
     assert!(dot.status.success());
@@ -461,14 +469,12 @@ fn graph_prints_mermaid_by_default_and_dot_on_request_with_the_same_nodes() {
                 .then(|| id.to_string())
         })
         .collect();
+    let identifier =
+        |id: &str| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     let dot_nodes: std::collections::BTreeSet<String> = dot
         .lines()
-        .filter_map(|l| {
-            let l = l.trim();
-            let (id, rest) = l.split_once(" [label=")?;
-            let _ = rest;
-            Some(id.to_string())
-        })
+        .filter_map(|l| Some(l.trim().split_once(" [label=")?.0.to_string()))
+        .filter(|id| identifier(id))
         .collect();
     assert!(mermaid_nodes.len() > 10, "{mermaid_nodes:?}");
     // Mermaid subgraphs are written `subgraph id[...]`; their ids are clusters in DOT.
@@ -478,11 +484,37 @@ fn graph_prints_mermaid_by_default_and_dot_on_request_with_the_same_nodes() {
         .collect();
     assert_eq!(mermaid_nodes, dot_nodes);
 
+    // Edges: `a -->|"x"| b` / `a -. "x" .-> b` in Mermaid, `a -> b [...]` in DOT, where an
+    // edge into a cluster (`lhead=cluster_s3`) stands for Mermaid's edge into subgraph `s3`.
+    let mermaid_edges: std::collections::BTreeSet<(String, String)> = mermaid
+        .lines()
+        .filter(|l| l.contains("-->") || l.contains(".->"))
+        .map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            let target = words.last().unwrap().rsplit('|').next().unwrap();
+            (words[0].to_string(), target.to_string())
+        })
+        .collect();
+    let dot_edges: std::collections::BTreeSet<(String, String)> = dot
+        .lines()
+        .filter_map(|l| {
+            let (from, rest) = l.trim().split_once(" -> ")?;
+            let to = rest.split([' ', ';']).next()?;
+            let to = match rest.split_once("lhead=cluster_") {
+                Some((_, cluster)) => cluster.trim_end_matches([']', ';']),
+                None => to,
+            };
+            Some((from.to_string(), to.to_string()))
+        })
+        .collect();
+    assert!(mermaid_edges.len() > 5, "{mermaid_edges:?}");
+    assert_eq!(mermaid_edges, dot_edges);
+
     // The README of the rendered module carries the very same diagram.
     let dir = tempfile::tempdir().unwrap();
     hagen()
         .arg("render")
-        .arg(&spec)
+        .arg(spec)
         .arg("-o")
         .arg(dir.path())
         .assert()
