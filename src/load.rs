@@ -595,8 +595,6 @@ fn yaml_error_message(info: &str) -> String {
     if info.contains("recursion limit") {
         // saphyr-parser's own guard against deep flow nesting; same message as ours.
         format!("nesting deeper than {MAX_DEPTH} levels")
-    } else if info.contains("tab") {
-        format!("YAML syntax error: {info} (YAML does not allow tabs for indentation)")
     } else {
         format!("YAML syntax error: {info}")
     }
@@ -604,7 +602,7 @@ fn yaml_error_message(info: &str) -> String {
 
 fn yaml_error_hint(info: &str) -> Option<&'static str> {
     if info.contains("tab") {
-        Some("indent with spaces")
+        Some("YAML does not allow tabs for indentation; indent with spaces")
     } else {
         None
     }
