@@ -1022,6 +1022,158 @@ fn network_rules(spec: &Spec, c: &mut Checker<'_>) {
 mod tests {
     use super::*;
 
+    /// Calls `visit(pointer, property_schema)` for every property schema in the schema,
+    /// wherever it is nested (objects, list items, maps, `if`/`then`/`else`).
+    fn each_property(node: &Value, pointer: &str, visit: &mut impl FnMut(&str, &Value)) {
+        let Value::Object(map) = node else { return };
+        if let Some(Value::Object(properties)) = map.get("properties") {
+            for (name, property) in properties {
+                let here = format!("{pointer}/properties/{name}");
+                if property.is_object() {
+                    visit(&here, property);
+                }
+                each_property(property, &here, visit);
+            }
+        }
+        for keyword in ["items", "additionalProperties", "then", "else"] {
+            if let Some(child) = map.get(keyword) {
+                each_property(child, &format!("{pointer}/{keyword}"), visit);
+            }
+        }
+        for keyword in ["oneOf", "anyOf", "allOf"] {
+            if let Some(Value::Array(children)) = map.get(keyword) {
+                for (i, child) in children.iter().enumerate() {
+                    each_property(child, &format!("{pointer}/{keyword}/{i}"), visit);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_property_has_a_description_and_valid_examples() {
+        let mut problems = Vec::new();
+        each_property(schema(), "", &mut |pointer, property| {
+            // Only real property definitions: `then`/`else` repeat names to forbid or
+            // constrain them and are documented where the property is defined.
+            if pointer.contains("/then/") || pointer.contains("/else/") {
+                return;
+            }
+            if !property.get("description").is_some_and(Value::is_string) {
+                problems.push(format!("{pointer}: no description"));
+            }
+            let examples = property.get("examples").and_then(Value::as_array);
+            if examples.is_none_or(Vec::is_empty) {
+                problems.push(format!("{pointer}: no examples"));
+            }
+            let mut options = jsonschema::options().should_validate_formats(true);
+            for (name, check) in formats::ALL {
+                options = options.with_format(*name, *check);
+            }
+            let validator = options.build(property).expect("property schema compiles");
+            for example in examples.into_iter().flatten() {
+                for error in validator.iter_errors(example) {
+                    problems.push(format!("{pointer}: example {example} is invalid: {error}"));
+                }
+            }
+            if let Some(default) = property.get("default") {
+                for error in validator.iter_errors(default) {
+                    problems.push(format!("{pointer}: default {default} is invalid: {error}"));
+                }
+            }
+        });
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    /// Compares the schema's `default`s with what `spec.rs` fills in, walking the schema,
+    /// the serialized spec and the document it came from (keys it sets are not defaults)
+    /// side by side.
+    fn compare_defaults(
+        schema: &Value,
+        value: &Value,
+        given: &Value,
+        path: &str,
+        problems: &mut Vec<String>,
+    ) {
+        if let (Some(Value::Object(properties)), Value::Object(object)) =
+            (schema.get("properties"), value)
+        {
+            for (name, property) in properties {
+                let here = format!("{path}.{name}");
+                let actual = object.get(name).unwrap_or(&Value::Null);
+                let given = given.get(name).unwrap_or(&Value::Null);
+                if let (Some(default), Value::Null) = (property.get("default"), given) {
+                    let same = match (default, actual) {
+                        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+                        (a, b) => a == b,
+                    };
+                    if !same {
+                        problems.push(format!(
+                            "{here}: schema default {default}, spec.rs {actual}"
+                        ));
+                    }
+                }
+                compare_defaults(property, actual, given, &here, problems);
+            }
+        }
+        if let (Some(items), Value::Array(values)) = (schema.get("items"), value) {
+            for (index, item) in values.iter().enumerate() {
+                let given = given.get(index).unwrap_or(&Value::Null);
+                compare_defaults(items, item, given, &format!("{path}[{index}]"), problems);
+            }
+        }
+    }
+
+    #[test]
+    fn schema_defaults_are_what_spec_rs_applies() {
+        // Minimal specs: only required keys, plus one item in every list whose items
+        // have defaults, so each default is filled in by serde and nothing else.
+        let key = serde_json::json!({ "name": "id" });
+        let specs = [
+            serde_json::json!({
+                "name": "shop", "region": "eu-west-1",
+                "network": { "cidr": "10.0.0.0/16", "availability_zones": ["eu-west-1a", "eu-west-1b"] },
+                "storage": { "buckets": [{ "name": "assets" }] },
+            }),
+            serde_json::json!({
+                "name": "shop", "region": "eu-west-1",
+                "network": { "cidr": "10.0.0.0/16", "availability_zones": ["eu-west-1a", "eu-west-1b"] },
+                "compute": { "kind": "ecs", "image": "nginx", "container_health_check": { "command": ["true"] } },
+                "database": { "kind": "dynamodb", "tables": [{
+                    "name": "sessions", "partition_key": key, "sort_key": key,
+                    "global_secondary_indexes": [{ "name": "by-id", "partition_key": key, "sort_key": key }],
+                }] },
+            }),
+        ];
+        let mut problems = Vec::new();
+        for document in specs {
+            assert!(
+                validator().iter_errors(&document).next().is_none(),
+                "the minimal spec must be valid"
+            );
+            let spec: Spec = serde_json::from_value(document.clone()).unwrap();
+            let value = serde_json::to_value(&spec).unwrap();
+            compare_defaults(schema(), &value, &document, "", &mut problems);
+        }
+        problems.sort();
+        problems.dedup();
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn bundled_examples_are_valid() {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                let loaded = crate::load::load(&path).unwrap();
+                assert_eq!(check(&loaded), [], "{}", path.display());
+                checked += 1;
+            }
+        }
+        assert!(checked >= 3);
+    }
+
     #[test]
     fn custom_formats() {
         use formats::*;
