@@ -177,7 +177,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let color = use_color(cli.global.color);
+    let color = use_color(cli.global.color, &std::io::stderr());
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
@@ -187,13 +187,14 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn use_color(choice: ColorChoice) -> bool {
+/// Whether to colour what goes to `stream` (errors go to stderr, diffs to stdout, and
+/// either may be redirected alone).
+fn use_color(choice: ColorChoice, stream: &impl IsTerminal) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stderr().is_terminal()
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && stream.is_terminal()
         }
     }
 }
@@ -223,6 +224,7 @@ fn report(err: &Error, color: bool) {
 /// Status lines for people; `--quiet` drops them.
 struct Ui {
     quiet: bool,
+    /// Colour for stdout (diffs).
     color: bool,
 }
 
@@ -239,7 +241,7 @@ impl Ui {
 pub fn run(cli: Cli) -> Result<u8> {
     let ui = Ui {
         quiet: cli.global.quiet,
-        color: use_color(cli.global.color),
+        color: use_color(cli.global.color, &std::io::stdout()),
     };
     let template_dir = cli.global.templates.as_deref();
     let done = |result: Result<()>| result.map(|()| exit::OK);

@@ -428,6 +428,21 @@ fn colour_only_when_asked_or_on_a_terminal() {
     // Not a terminal here: auto means plain, and NO_COLOR keeps it plain.
     assert!(!stderr(&[], false).contains("\x1b["));
     assert!(!stderr(&[], true).contains("\x1b["));
+
+    // Diffs on stdout follow the same choice.
+    let diff = |choice: &str| {
+        let output = hagen()
+            .args(["--color", choice, "check"])
+            .arg(example("minimal.yaml"))
+            .arg("-o")
+            .arg(dir.path().join("missing"))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert!(diff("always").contains("\x1b[32m+"));
+    assert!(!diff("never").contains("\x1b["));
 }
 
 #[test]
