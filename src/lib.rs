@@ -29,8 +29,12 @@ pub use error::{Error, Result};
 
 /// Loads, validates and models a spec file.
 pub fn model_from_file(spec_path: &Path) -> Result<model::Model> {
-    let loaded = load::load(spec_path)?;
-    let spec = validate::validate(&loaded)?;
+    model_from_loaded(&load::load(spec_path)?)
+}
+
+/// Validates and models a loaded spec.
+pub fn model_from_loaded(loaded: &load::LoadedSpec) -> Result<model::Model> {
+    let spec = validate::validate(loaded)?;
     let inputs = model::Inputs {
         spec_file: loaded.file_name.clone(),
         user_data_file_contents: loaded.user_data_file_contents.clone(),

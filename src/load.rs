@@ -110,6 +110,25 @@ pub fn load(path: &Path) -> Result<LoadedSpec> {
             Some("is this the right file?".into()),
         ),
     })?;
+    load_from_bytes(path, bytes)
+}
+
+/// Like [`load`], for bytes already in memory (`path` names the spec in diagnostics and
+/// anchors `compute.user_data_file`). Fuzzing and tests drive the loader through this.
+pub fn load_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<LoadedSpec> {
+    let display = path.display().to_string();
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(invalid(
+            &display,
+            "",
+            Position { line: 1, column: 1 },
+            format!(
+                "the file is larger than {} KiB; a spec is a few KiB of YAML",
+                MAX_FILE_BYTES / 1024
+            ),
+            Some("is this the right file?".into()),
+        ));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let prefix = std::str::from_utf8(valid).expect("valid_up_to is a UTF-8 boundary");
