@@ -357,3 +357,162 @@ fn checkov_finds_no_failed_check_in_directory_or_plan() {
         )
     });
 }
+
+// --- static checks of the rendered HCL (no tool needed) --------------------------------
+//
+// Terraform cannot enumerate "every alarm" or "every ingress rule" inside a test, so the
+// self-tests assert named resources. These checks close the gap from the other side: they
+// walk every resource block the templates rendered and fail when one escapes the posture
+// the self-tests promise, or is not covered by them.
+
+/// One `resource "TYPE" "NAME"` block of the rendered module.
+struct ResourceBlock {
+    kind: String,
+    name: String,
+    body: hcl::Body,
+}
+
+fn resource_blocks(rendered: &hagen::render::Rendered) -> Vec<ResourceBlock> {
+    let mut blocks = Vec::new();
+    for (path, text) in rendered.iter().filter(|(path, _)| path.ends_with(".tf")) {
+        let body = hcl::parse(text).unwrap_or_else(|err| panic!("{path}: {err}"));
+        for block in body.into_blocks() {
+            if block.identifier() == "resource" && block.labels().len() == 2 {
+                blocks.push(ResourceBlock {
+                    kind: block.labels()[0].as_str().to_string(),
+                    name: block.labels()[1].as_str().to_string(),
+                    body: block.body().clone(),
+                });
+            }
+        }
+    }
+    blocks
+}
+
+impl ResourceBlock {
+    fn attribute(&self, key: &str) -> Option<&hcl::Expression> {
+        self.body
+            .attributes()
+            .find(|attr| attr.key() == key)
+            .map(|attr| attr.expr())
+    }
+
+    /// The attribute's expression as HCL source text ("" when absent).
+    fn source(&self, key: &str) -> String {
+        self.attribute(key)
+            .map(|expr| hcl::format::to_string(expr).expect("expression formats"))
+            .unwrap_or_default()
+    }
+
+    fn address(&self) -> String {
+        format!("{}.{}", self.kind, self.name)
+    }
+}
+
+fn self_test_text(rendered: &hagen::render::Rendered) -> String {
+    rendered
+        .iter()
+        .filter(|(path, _)| path.starts_with("tests/") && path.ends_with(".tftest.hcl"))
+        .map(|(_, text)| text.as_str())
+        .collect()
+}
+
+#[test]
+fn every_alarm_notifies_someone_and_the_self_tests_check_each_one() {
+    for spec in support::example_specs() {
+        let name = support::example_name(&spec);
+        let rendered = support::render(&spec);
+        let self_tests = self_test_text(&rendered);
+        let mut alarms = 0;
+        for alarm in resource_blocks(&rendered)
+            .into_iter()
+            .filter(|block| block.kind == "aws_cloudwatch_metric_alarm")
+        {
+            alarms += 1;
+            let actions = alarm.source("alarm_actions");
+            if actions.contains("aws_sns_topic.alarms.arn") {
+                if !self_tests.is_empty() {
+                    // An assertion naming the alarm (all instances of a for_each alarm
+                    // are checked by one `for` expression) and the topic.
+                    let address = alarm.address();
+                    assert!(
+                        self_tests.lines().any(|line| {
+                            let names_alarm = line.contains(&format!("{address}.alarm_actions"))
+                                || (line.contains(&format!("in {address} :"))
+                                    && line.contains("alarm.alarm_actions"));
+                            names_alarm && line.contains("aws_sns_topic.alarms.arn")
+                        }),
+                        "{name}: {} notifies the alarm topic but no self-test asserts it \
+                         (add it to templates/tests/architecture.tftest.hcl.j2)",
+                        alarm.address()
+                    );
+                }
+            } else {
+                // The other kind of alarm drives a scaling policy.
+                assert!(
+                    actions.contains("autoscaling_policy."),
+                    "{name}: {} neither notifies aws_sns_topic.alarms nor drives a scaling \
+                     policy (alarm_actions = {actions:?})",
+                    alarm.address()
+                );
+            }
+        }
+        assert!(alarms > 0, "{name}: the module has no alarm at all");
+    }
+}
+
+#[test]
+fn only_the_load_balancer_accepts_traffic_from_the_internet() {
+    const INTERNET: [&str; 2] = ["\"0.0.0.0/0\"", "\"::/0\""];
+    for spec in support::example_specs() {
+        let name = support::example_name(&spec);
+        let rendered = support::render(&spec);
+        let self_tests = self_test_text(&rendered);
+        let mut internet_rules = 0;
+        for block in resource_blocks(&rendered) {
+            let address = block.address();
+            match block.kind.as_str() {
+                "aws_vpc_security_group_ingress_rule" => {
+                    let from_internet = ["cidr_ipv4", "cidr_ipv6"]
+                        .iter()
+                        .any(|key| INTERNET.contains(&block.source(key).as_str()));
+                    if !from_internet {
+                        continue;
+                    }
+                    internet_rules += 1;
+                    assert_eq!(
+                        block.source("security_group_id"),
+                        "aws_security_group.alb.id",
+                        "{name}: {address} opens a group other than the load balancer's to the internet"
+                    );
+                    let ports = (block.source("from_port"), block.source("to_port"));
+                    assert!(
+                        ports.0 == ports.1 && (ports.0 == "80" || ports.0 == "443"),
+                        "{name}: {address} opens ports {ports:?} to the internet; only 80 and 443 may be"
+                    );
+                    if !self_tests.is_empty() {
+                        assert!(
+                            self_tests.contains(&address),
+                            "{name}: no self-test checks {address}"
+                        );
+                    }
+                }
+                // Inline rules and the legacy rule resource would slip past the checks above.
+                "aws_security_group" => assert!(
+                    !block.body.blocks().any(|b| b.identifier() == "ingress"),
+                    "{name}: {address} has inline ingress rules; use aws_vpc_security_group_ingress_rule"
+                ),
+                "aws_security_group_rule" => {
+                    panic!(
+                        "{name}: {address}: use aws_vpc_security_group_ingress_rule/_egress_rule"
+                    )
+                }
+                _ => {}
+            }
+        }
+        assert!(
+            internet_rules > 0,
+            "{name}: nothing accepts traffic from the internet, not even the load balancer"
+        );
+    }
+}
