@@ -881,6 +881,7 @@ fn rules(spec: &Spec, c: &mut Checker<'_>) {
             &format!("/database/tables/{index}/global_secondary_indexes"),
             "index",
         );
+        table_key_rules(table, index, c);
     }
     let bucket_names: Vec<&str> = spec
         .storage
@@ -889,6 +890,63 @@ fn rules(spec: &Spec, c: &mut Checker<'_>) {
         .map(|b| b.name.as_str())
         .collect();
     report_duplicates(c, &bucket_names, "/storage/buckets", "bucket");
+}
+
+/// DynamoDB rules of one table: a key attribute has one type across the table and its
+/// indexes (the module declares each attribute once), and provisioned capacity has
+/// `min <= max`.
+fn table_key_rules(table: &crate::spec::Table, index: usize, c: &mut Checker<'_>) {
+    let base = format!("/database/tables/{index}");
+    let mut keys = vec![(&table.partition_key, format!("{base}/partition_key"))];
+    if let Some(sort) = &table.sort_key {
+        keys.push((sort, format!("{base}/sort_key")));
+    }
+    for (i, gsi) in table.global_secondary_indexes.iter().enumerate() {
+        let gsi_base = format!("{base}/global_secondary_indexes/{i}");
+        keys.push((&gsi.partition_key, format!("{gsi_base}/partition_key")));
+        if let Some(sort) = &gsi.sort_key {
+            keys.push((sort, format!("{gsi_base}/sort_key")));
+        }
+    }
+    let mut first_use: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
+    for (key, pointer) in &keys {
+        match first_use.get(key.name.as_str()) {
+            Some((first_type, first_pointer)) if *first_type != key.attribute_type => {
+                let first_line = c.positions.value(first_pointer).line;
+                c.report(
+                    Site::Value(pointer),
+                    &[first_pointer],
+                    format!(
+                        "attribute `{}` of table `{}` is type {} here but {} at line {first_line}",
+                        key.name, table.name, key.attribute_type, first_type
+                    ),
+                    Some("a key attribute has one type (S, N or B) in a table and all its indexes"),
+                );
+            }
+            Some(_) => {}
+            None => {
+                first_use.insert(&key.name, (&key.attribute_type, pointer));
+            }
+        }
+    }
+    if table.billing_mode == crate::spec::BillingMode::Provisioned {
+        for (name, capacity) in [
+            ("read_capacity", &table.read_capacity),
+            ("write_capacity", &table.write_capacity),
+        ] {
+            if capacity.min > capacity.max {
+                c.report(
+                    Site::Value(&format!("{base}/{name}/min")),
+                    &[&format!("{base}/{name}/max")],
+                    format!(
+                        "`{name}.min` ({}) of table `{}` is greater than `max` ({})",
+                        capacity.min, table.name, capacity.max
+                    ),
+                    Some("autoscaling moves capacity between min and max"),
+                );
+            }
+        }
+    }
 }
 
 /// Reports each name that repeats an earlier one in the list at `list_pointer`.
