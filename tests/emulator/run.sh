@@ -59,17 +59,19 @@ PROVIDER_PLATFORM_DIR=$(dirname "$PROVIDER_BIN")           # .../aws/<version>/<
 PROVIDER_VERSION_DIR=$(dirname "$PROVIDER_PLATFORM_DIR")  # .../aws/<version>
 MIRROR="$WORK/mirror"
 for registry in registry.terraform.io registry.opentofu.org; do
-  mkdir -p "$MIRROR/$registry/hashicorp/aws"
-  ln -s "$PROVIDER_VERSION_DIR" "$MIRROR/$registry/hashicorp/aws/$(basename "$PROVIDER_VERSION_DIR")"
+  # Real directories with the binary linked in: Terraform does not follow a symlinked directory.
+  dest="$MIRROR/$registry/hashicorp/aws/$(basename "$PROVIDER_VERSION_DIR")/$(basename "$PROVIDER_PLATFORM_DIR")"
+  mkdir -p "$dest"
+  ln -s "$PROVIDER_BIN" "$dest/"
 done
 cat >"$WORK/cli.tfrc" <<EOF
 provider_installation {
   filesystem_mirror {
     path    = "$MIRROR"
-    include = ["*/hashicorp/aws"]
+    include = ["registry.terraform.io/hashicorp/aws", "registry.opentofu.org/hashicorp/aws"]
   }
   direct {
-    exclude = ["*/hashicorp/aws"]
+    exclude = ["registry.terraform.io/hashicorp/aws", "registry.opentofu.org/hashicorp/aws"]
   }
 }
 EOF
@@ -124,10 +126,13 @@ kill -0 "$MOTO_PID" 2>/dev/null || fail "moto did not start"
 "$PY" "$HERE/check.py" override "$MODULE" "$ENDPOINT" >"$MODULE/emulator_override.tf"
 # Deletion protection and the final DB snapshot are right for production but would block the
 # destroy step (or leave a snapshot behind); switch them off through the module's own variables.
-cat >"$MODULE/emulator.auto.tfvars" <<'EOF'
+# The example's certificate lives in a real account; moto needs one it issued itself.
+CERTIFICATE_ARN=$("$PY" "$HERE/check.py" certificate "$MODULE" "$ENDPOINT")
+cat >"$MODULE/emulator.auto.tfvars" <<EOF
 alb_deletion_protection = false
 db_deletion_protection  = false
 db_skip_final_snapshot  = true
+certificate_arn         = "$CERTIFICATE_ARN"
 EOF
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing
 export AWS_EC2_METADATA_DISABLED=true

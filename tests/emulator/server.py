@@ -4,8 +4,9 @@ moto 5.2.5 implements backup vaults and plans but not backup selections, so
 `aws_backup_selection` fails on apply with "not yet implemented". Rather than
 leaving that resource out of the emulator run, this shim adds Create/Get/
 Delete/ListBackupSelections to moto's Backup handler, stored per plan on the
-regional backend, then starts moto's ordinary server (same arguments as
-`moto_server`). The shim models only what the Terraform provider reads back.
+regional backend, fixes Backup ListTags for clients that send no trailing slash,
+then starts moto's ordinary server (same arguments as `moto_server`). The shim
+models only what the Terraform provider reads back.
 
 Usage: python server.py -H 127.0.0.1 -p PORT
 """
@@ -13,6 +14,7 @@ Usage: python server.py -H 127.0.0.1 -p PORT
 import json
 import sys
 import uuid
+from urllib.parse import unquote
 
 from moto import server
 from moto.backup.exceptions import ResourceNotFoundException
@@ -92,6 +94,14 @@ def list_backup_selections(self: BackupResponse) -> str:
     return json.dumps({"BackupSelectionsList": members})
 
 
+def list_tags(self: BackupResponse) -> str:
+    # moto takes the ARN from the second-to-last path segment, which assumes a trailing slash
+    # (boto3 sends one, the Go SDK behind the Terraform provider does not): every vault and
+    # plan then reads back with no tags. Take everything after /tags/ instead.
+    resource_arn = unquote(self.path.split("/tags/", 1)[1].strip("/"))
+    return json.dumps({"Tags": self.backup_backend.list_tags(resource_arn=resource_arn)})
+
+
 def install_shim() -> None:
     for handler in (
         create_backup_selection,
@@ -102,6 +112,7 @@ def install_shim() -> None:
         # Never shadow a real implementation if a later moto ships one.
         if not hasattr(BackupResponse, handler.__name__):
             setattr(BackupResponse, handler.__name__, handler)
+    BackupResponse.list_tags = list_tags
 
 
 if __name__ == "__main__":
