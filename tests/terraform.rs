@@ -107,10 +107,23 @@ fn render_into(spec: &Path, dir: &Path) -> Result<hagen::render::Rendered, Strin
 
 /// Runs every step for every example, collecting failures instead of stopping at the
 /// first, and fails once at the end with all of them.
+///
+/// `HAGEN_EXAMPLES=minimal,production` limits a local run to those examples; CI runs all.
 fn for_each_example(mut check: impl FnMut(&Path) -> Result<(), String>) {
+    let only: Option<Vec<String>> = std::env::var("HAGEN_EXAMPLES")
+        .ok()
+        .filter(|_| !support::in_ci())
+        .map(|list| {
+            list.split(',')
+                .map(|name| name.trim().to_string())
+                .collect()
+        });
     let mut failures = Vec::new();
     for spec in support::example_specs() {
         let name = support::example_name(&spec);
+        if only.as_ref().is_some_and(|only| !only.contains(&name)) {
+            continue;
+        }
         eprintln!("--- {name}");
         if let Err(message) = check(&spec) {
             failures.push(format!("=== {name} ===\n{message}"));
