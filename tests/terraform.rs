@@ -529,3 +529,28 @@ fn only_the_load_balancer_accepts_traffic_from_the_internet() {
         );
     }
 }
+
+#[test]
+fn every_checkov_skip_gives_a_reason_and_the_module_readme_lists_it() {
+    for spec in support::example_specs() {
+        let name = support::example_name(&spec);
+        let rendered = support::render(&spec);
+        let readme = rendered.get("README.md").map(String::as_str).unwrap_or("");
+        for (path, text) in rendered.iter().filter(|(path, _)| path.ends_with(".tf")) {
+            for line in text.lines() {
+                let Some(skip) = line.trim().strip_prefix("#checkov:skip=") else {
+                    continue;
+                };
+                let (check, reason) = skip.split_once(':').unwrap_or((skip, ""));
+                assert!(
+                    reason.trim().len() >= 10,
+                    "{name}: {path}: checkov skip {check} without a real reason: {line:?}"
+                );
+                assert!(
+                    readme.contains(check) && readme.contains(reason.trim()),
+                    "{name}: the module README does not list the skip {check} ({reason})"
+                );
+            }
+        }
+    }
+}
