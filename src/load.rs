@@ -590,6 +590,14 @@ impl<'input> Builder<'input> {
                             ));
                         }
                     };
+                    if key == "<<" {
+                        // YAML 1.1 merge keys are not YAML 1.2; saying so beats "unknown key".
+                        return Err(error_at(
+                            at,
+                            "merge keys (`<<`) are not part of YAML 1.2, which hagen reads",
+                            Some("write the keys out, or alias a whole mapping (`key: *anchor`)"),
+                        ));
+                    }
                     if let Some((_, first, ..)) = entries.iter().find(|(k, ..)| *k == key) {
                         return Err(error_at(
                             at,
@@ -834,6 +842,9 @@ mod tests {
                 .contains("keys must be text")
         );
         assert!(parse_err("a: .nan\n").message.contains("finite"));
+        let d = parse_err("base: &b {x: 1}\ncopy:\n  <<: *b\n");
+        assert_eq!((d.line, d.column), (3, 3));
+        assert!(d.message.contains("merge keys"));
         assert!(parse_err("a: *nope\n").message.contains("unknown anchor"));
     }
 

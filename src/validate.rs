@@ -388,12 +388,24 @@ fn describe(
             if let Some((test, "then")) = condition(&location) {
                 message.push_str(&format!(" (required with `{test}`)"));
             }
-            let hint = description_hint(
-                keyword_owner
-                    .and_then(|s| s.get("properties"))
-                    .and_then(|p| p.get(&key)),
-            );
-            one(message, hint)
+            // The property is defined next to the keyword, or (for a `then` branch that
+            // only requires it) in the mapping that holds the `if`.
+            let defined_at = |node: Option<&'static Value>| {
+                node.and_then(|s| s.get("properties"))
+                    .and_then(|p| p.get(&key))
+                    .filter(|p| p.is_object())
+            };
+            let owner = location
+                .rsplit_once("/then/")
+                .or_else(|| location.rsplit_once("/else/"))
+                .and_then(|(owner, _)| schema_node(owner));
+            // Point at the mapping's own key (`compute:`), where the key is missing.
+            vec![diagnostic(
+                file,
+                positions.key(&pointer),
+                message,
+                description_hint(defined_at(keyword_owner).or(defined_at(owner))),
+            )]
         }
         ValidationErrorKind::Minimum { limit } => one(
             format!(
