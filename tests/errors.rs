@@ -152,6 +152,41 @@ fn typo_wrong_type_and_bad_cidr_are_all_reported_with_their_lines() {
 }
 
 #[test]
+fn an_existing_output_folder_is_left_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("infra");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("main.tf"), "# the previous output\n").unwrap();
+    let before = std::fs::metadata(out.join("main.tf"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    Command::cargo_bin("hagen")
+        .unwrap()
+        .current_dir(fixtures())
+        .args(["render", "typo_type_cidr.yaml", "-o"])
+        .arg(&out)
+        .assert()
+        .code(65);
+    let names: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["main.tf"]);
+    assert_eq!(
+        std::fs::read_to_string(out.join("main.tf")).unwrap(),
+        "# the previous output\n"
+    );
+    assert_eq!(
+        std::fs::metadata(out.join("main.tf"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        before
+    );
+}
+
+#[test]
 fn every_fixture_fails_with_exactly_its_expected_diagnostics() {
     let mut names: Vec<String> = std::fs::read_dir(fixtures())
         .unwrap()
