@@ -988,15 +988,17 @@ fn network_rules(spec: &Spec, c: &mut Checker<'_>) {
     let Ok(vpc) = cidr::parse(&network.cidr) else {
         return; // the schema format reported it
     };
-    if !(16..=28).contains(&vpc.prefix_len()) {
+    // AWS allows /16 to /28, but three tiers of /28 subnets in two zones need a /25 at
+    // least; the schema documents /16 to /24.
+    if !(16..=24).contains(&vpc.prefix_len()) {
         c.report(
             Site::Value("/network/cidr"),
             &[],
             format!(
-                "a VPC must be a /16 to /28 network, not /{}",
+                "a VPC must be a /16 to /24 network, not /{}",
                 vpc.prefix_len()
             ),
-            Some("AWS allows VPC blocks from /16 to /28"),
+            Some("a /24 fits three tiers of /28 subnets in up to five zones; /16 leaves room to grow"),
         );
         return;
     }
