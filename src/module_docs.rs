@@ -41,6 +41,14 @@ pub struct Resource {
     pub data: bool,
 }
 
+/// One line of the terraform-docs "Requirements" table: `terraform` itself or a provider.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Requirement {
+    pub name: String,
+    /// The version constraint; empty when none is given.
+    pub version: String,
+}
+
 /// One inline `#checkov:skip=ID:reason` and the resource whose block holds it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckovSkip {
@@ -163,6 +171,47 @@ pub fn resources(text: &str) -> Result<Vec<Resource>, JinjaError> {
     Ok(resources)
 }
 
+/// `required_version` and the `required_providers` of the `terraform` blocks: Terraform
+/// first, then providers by name.
+pub fn requirements(text: &str) -> Result<Vec<Requirement>, JinjaError> {
+    let body = parse_body(text)?;
+    let mut core = Vec::new();
+    let mut providers = Vec::new();
+    for block in blocks(&body, "terraform") {
+        let version = string_attribute(block.body(), "required_version");
+        if !version.is_empty() {
+            core.push(Requirement {
+                name: "terraform".into(),
+                version,
+            });
+        }
+        for required in blocks(block.body(), "required_providers") {
+            for provider in required.body().attributes() {
+                let version = match provider.expr() {
+                    hcl::Expression::Object(object) => object
+                        .iter()
+                        .find(|(key, _)| key.to_string() == "version")
+                        .map(|(_, value)| match value {
+                            hcl::Expression::String(text) => text.clone(),
+                            other => one_line(other),
+                        })
+                        .unwrap_or_default(),
+                    // The legacy form `aws = "~> 5.0"`.
+                    hcl::Expression::String(text) => text.clone(),
+                    _ => String::new(),
+                };
+                providers.push(Requirement {
+                    name: provider.key().to_string(),
+                    version,
+                });
+            }
+        }
+    }
+    providers.sort_by(|a, b| a.name.cmp(&b.name));
+    core.extend(providers);
+    Ok(core)
+}
+
 /// Every `#checkov:skip=ID:reason` comment with the address of the resource block it
 /// sits in (checkov applies an inline skip to the enclosing resource).
 pub fn checkov_skips(text: &str) -> Vec<CheckovSkip> {
@@ -233,6 +282,9 @@ pub fn register(env: &mut Environment<'static>) {
     });
     env.add_filter("module_resources", |text: String| {
         resources(&text).map(|list| Value::from(minijinja::value::Serde(&list)))
+    });
+    env.add_filter("module_requirements", |text: String| {
+        requirements(&text).map(|list| Value::from(minijinja::value::Serde(&list)))
     });
     env.add_filter("checkov_skips", |text: String| {
         Value::from(minijinja::value::Serde(checkov_skips(&text)))
@@ -312,6 +364,40 @@ resource "aws_db_instance" "this" {
                 "aws_db_instance.this",
                 "aws_s3_bucket.this",
                 "data.aws_partition.current"
+            ]
+        );
+    }
+
+    #[test]
+    fn requirements_come_from_terraform_blocks() {
+        let text = r#"
+terraform {
+  required_version = ">= 1.6.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.80, < 6.0"
+    }
+    random = "~> 3.0"
+  }
+}
+
+terraform {
+  backend "s3" {}
+}
+"#;
+        let requirements = requirements(text).unwrap();
+        let pairs: Vec<(&str, &str)> = requirements
+            .iter()
+            .map(|r| (r.name.as_str(), r.version.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("terraform", ">= 1.6.0"),
+                ("aws", ">= 5.80, < 6.0"),
+                ("random", "~> 3.0")
             ]
         );
     }
