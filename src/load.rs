@@ -848,6 +848,46 @@ mod tests {
         assert!(parse_err("a: *nope\n").message.contains("unknown anchor"));
     }
 
+    fn load_spec_with_user_data(dir: &Path, user_data_file: &str) -> LoadedSpec {
+        let spec = dir.join("spec.yaml");
+        std::fs::write(
+            &spec,
+            format!("name: shop\ncompute:\n  user_data_file: {user_data_file}\n"),
+        )
+        .unwrap();
+        load(&spec).unwrap()
+    }
+
+    #[cfg(unix)] // symlinks
+    #[test]
+    fn user_data_file_is_read_from_the_spec_folder_only() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("boot.sh"), "#!/bin/sh\necho hi\n").unwrap();
+        let loaded = load_spec_with_user_data(dir.path(), "./boot.sh");
+        assert_eq!(loaded.diagnostics, []);
+        assert_eq!(
+            loaded.user_data_file_contents.as_deref(),
+            Some("#!/bin/sh\necho hi\n")
+        );
+
+        for outside in ["/etc/hostname", "../boot.sh", "sub/../../boot.sh"] {
+            let loaded = load_spec_with_user_data(dir.path(), outside);
+            assert_eq!(loaded.user_data_file_contents, None);
+            let d = &loaded.diagnostics[0];
+            assert_eq!((d.line, d.column), (3, 19), "{outside}");
+            assert!(d.message.contains("not a path inside"), "{}", d.message);
+        }
+
+        // A symlink inside the folder that leads out of it is refused too.
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), "key").unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret"), dir.path().join("link.sh"))
+            .unwrap();
+        let loaded = load_spec_with_user_data(dir.path(), "link.sh");
+        assert_eq!(loaded.user_data_file_contents, None);
+        assert!(loaded.diagnostics[0].message.contains("leads outside"));
+    }
+
     #[test]
     fn syntax_errors_have_positions() {
         let d = parse_err("name: shop\nnetwork:\n  cidr: [10.0.0.0/16\n");
