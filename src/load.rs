@@ -282,9 +282,30 @@ pub fn parse(text: &str, file: &str) -> Result<(Value, Positions)> {
             None,
         ));
     }
-    let root = Builder::new(text)
-        .run()
-        .map_err(|e| fail(e.at, e.message, e.hint))?;
+    // YAML counts a lone carriage return as a line break, editors and the code frame
+    // may not: refuse it so that every line number means the same line everywhere.
+    if let Some(index) = text
+        .match_indices('\r')
+        .map(|(i, _)| i)
+        .find(|&i| text.as_bytes().get(i + 1) != Some(&b'\n'))
+    {
+        return Err(fail(
+            end_position(&text[..index]),
+            "a carriage return without a line feed (old Mac line ending)".into(),
+            Some("save the file with LF or CRLF line endings".into()),
+        ));
+    }
+    let root = Builder::new(text).run().map_err(|e| {
+        // The scanner reports an unexpected end of input one line past the text; the
+        // end of the last line is where the user can see what is missing.
+        let lines = text.lines().count().max(1);
+        if e.at.line > lines {
+            let end = end_position(text.trim_end());
+            fail(end, format!("{} at the end of the file", e.message), e.hint)
+        } else {
+            fail(e.at, e.message, e.hint)
+        }
+    })?;
     let Some(root) = root else {
         return Err(fail(
             Position { line: 1, column: 1 },
@@ -886,6 +907,24 @@ mod tests {
         let loaded = load_spec_with_user_data(dir.path(), "link.sh");
         assert_eq!(loaded.user_data_file_contents, None);
         assert!(loaded.diagnostics[0].message.contains("leads outside"));
+    }
+
+    #[test]
+    fn lone_carriage_returns_and_end_of_file_errors_stay_inside_the_text() {
+        let d = parse_err("name: shop\nregion: eu\rwest\n");
+        assert_eq!((d.line, d.column), (2, 11));
+        assert!(d.message.contains("carriage return"));
+        // CRLF is fine.
+        parse_ok("name: shop\r\nregion: eu-west-1\r\n");
+        for text in ["name: shop\nb: [1,", "name: shop\nb: [1,\n\n"] {
+            let d = parse_err(text);
+            assert_eq!((d.line, d.column), (2, 7), "{text:?}");
+            assert!(
+                d.message.ends_with("at the end of the file"),
+                "{}",
+                d.message
+            );
+        }
     }
 
     #[test]

@@ -62,7 +62,7 @@ fn check(bytes: &[u8], render: bool) -> Result<bool, String> {
             let lines = bytes.split(|&b| b == b'\n').count();
             match diagnostics
                 .iter()
-                .find(|d| d.line == 0 || d.column == 0 || d.line > lines + 1)
+                .find(|d| d.line == 0 || d.column == 0 || d.line > lines)
             {
                 Some(d) => Err(format!("diagnostic outside the text: {d}")),
                 None => Ok(false),

@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(!diagnostics.is_empty(), "invalid spec without diagnostics");
             for d in &diagnostics {
                 assert!(
-                    d.line >= 1 && d.column >= 1 && d.line <= lines + 1,
+                    d.line >= 1 && d.column >= 1 && d.line <= lines,
                     "diagnostic outside the text: {d}"
                 );
             }
