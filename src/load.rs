@@ -272,8 +272,22 @@ fn read_user_data_file(loaded: &LoadedSpec) -> std::result::Result<Option<String
 
 /// Parses YAML text into a JSON value and the positions of its nodes.
 pub fn parse(text: &str, file: &str) -> Result<(Value, Positions)> {
+    // The scanner reports the end of input one line past the text (`---` alone, an
+    // unclosed `[`); the end of the last line is where the user can see what is missing.
+    let lines = text.lines().count().max(1);
     let fail = |at: Position, message: String, hint: Option<String>| {
-        invalid(file, text, at, message, hint)
+        if at.line > lines {
+            let end = end_position(text.trim_end());
+            invalid(
+                file,
+                text,
+                end,
+                format!("{message} at the end of the file"),
+                hint,
+            )
+        } else {
+            invalid(file, text, at, message, hint)
+        }
     };
     if text.len() as u64 > MAX_FILE_BYTES {
         return Err(fail(
@@ -295,17 +309,9 @@ pub fn parse(text: &str, file: &str) -> Result<(Value, Positions)> {
             Some("save the file with LF or CRLF line endings".into()),
         ));
     }
-    let root = Builder::new(text).run().map_err(|e| {
-        // The scanner reports an unexpected end of input one line past the text; the
-        // end of the last line is where the user can see what is missing.
-        let lines = text.lines().count().max(1);
-        if e.at.line > lines {
-            let end = end_position(text.trim_end());
-            fail(end, format!("{} at the end of the file", e.message), e.hint)
-        } else {
-            fail(e.at, e.message, e.hint)
-        }
-    })?;
+    let root = Builder::new(text)
+        .run()
+        .map_err(|e| fail(e.at, e.message, e.hint))?;
     let Some(root) = root else {
         return Err(fail(
             Position { line: 1, column: 1 },
@@ -916,6 +922,8 @@ mod tests {
         assert!(d.message.contains("carriage return"));
         // CRLF is fine.
         parse_ok("name: shop\r\nregion: eu-west-1\r\n");
+        let d = parse_err("--- ");
+        assert_eq!((d.line, d.column), (1, 4));
         for text in ["name: shop\nb: [1,", "name: shop\nb: [1,\n\n"] {
             let d = parse_err(text);
             assert_eq!((d.line, d.column), (2, 7), "{text:?}");

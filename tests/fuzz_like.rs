@@ -218,10 +218,14 @@ fn save_regression(bytes: &[u8]) -> PathBuf {
 #[test]
 fn mutated_specs_never_panic_and_render_parseable_hcl_or_positioned_errors() {
     let corpus = corpus();
-    let mut rng = Rng(SEED);
+    // HAGEN_FUZZ_SEED / HAGEN_FUZZ_CASES explore further locally; CI uses the defaults.
+    let from_env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    let seed = from_env("HAGEN_FUZZ_SEED").unwrap_or(SEED);
+    let cases = from_env("HAGEN_FUZZ_CASES").map_or(CASES, |n| n as usize);
+    let mut rng = Rng(seed | 1); // xorshift must not start at 0
     let mut failures = Vec::new();
     let mut valid = 0;
-    for case in 0..CASES {
+    for case in 0..cases {
         let base = &corpus[rng.below(corpus.len())];
         let input = mutate(&mut rng, base);
         match check(&input, valid < RENDER_BUDGET) {
