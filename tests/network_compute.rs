@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use hcl::{Block, Body, Expression};
 
+mod support;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -266,4 +268,62 @@ fn a_health_check_port_apart_from_the_app_port_gets_its_own_rules() {
         ),
         Some(8080)
     );
+}
+
+/// Spec settings the examples do not use, each switching a branch of the templates: they
+/// must still give `fmt`-clean HCL that validates.
+const VARIANTS: &[(&str, &str)] = &[
+    (
+        "fixed-ami-requests-no-flow-logs",
+        "name: variant\nenvironment: qa\nregion: ap-southeast-2\n\
+         network:\n  cidr: 10.9.0.0/16\n  availability_zones: [ap-southeast-2a, ap-southeast-2b]\n\
+         \x20 nat_gateways: single\n  flow_logs:\n    enabled: false\n\
+         load_balancer:\n  access_logs:\n    enabled: true\n  health_check:\n    port: 8080\n\
+         compute:\n  ami: ami-0123456789abcdef0\n  scaling:\n    metric: requests\n    target: 1000\n",
+    ),
+    (
+        "step-no-nat-inline-user-data",
+        "name: variant\nregion: eu-west-1\n\
+         network:\n  cidr: 10.0.0.0/16\n  availability_zones: [eu-west-1a, eu-west-1b]\n\
+         \x20 nat_gateways: none\n\
+         load_balancer:\n  health_check:\n    port: 9000\n\
+         compute:\n  user_data: \"#!/bin/sh\\necho no trailing newline\"\n\
+         \x20 scaling:\n    policy: step\n",
+    ),
+];
+
+#[test]
+fn spec_variants_render_fmt_clean_hcl_that_validates() {
+    let Some(terraform) = support::require_tool(
+        "terraform or tofu",
+        support::terraform_binary(),
+        "install OpenTofu or Terraform",
+    ) else {
+        return;
+    };
+    for (name, yaml) in VARIANTS {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = spec_file(dir.path(), yaml);
+        let rendered = support::render(&spec);
+        let module = dir.path().join("module");
+        support::write_fresh(&rendered, &module);
+        if let Some(script) = rendered.get("user_data.sh") {
+            assert!(script.starts_with("#!"), "{name}: shebang not first");
+            assert!(
+                script.ends_with("newline\n") && !script.ends_with("\n\n"),
+                "{name}: user data must end in exactly one newline"
+            );
+        }
+        let tf = |args: &[&str]| {
+            support::run_ok(
+                std::process::Command::new(&terraform)
+                    .args(args)
+                    .current_dir(&module),
+                &format!("{name}: {}", args.join(" ")),
+            )
+        };
+        tf(&["fmt", "-check", "-recursive", "-diff"]);
+        tf(&["init", "-backend=false", "-input=false", "-no-color"]);
+        tf(&["validate", "-no-color"]);
+    }
 }
