@@ -495,7 +495,14 @@ fn describe(
                     "the key `{key}` is not allowed in {}: {rule}",
                     section(&path)
                 ),
-                description_hint(keyword_owner),
+                // The map's own description says what its keys are.
+                location
+                    .split("/propertyNames")
+                    .next()
+                    .and_then(schema_node)
+                    .and_then(|map| map.get("description"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
             )]
         }
         ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. } => {
