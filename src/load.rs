@@ -492,8 +492,8 @@ impl<'input> Builder<'input> {
                     let Some(target) = self.anchors.get(&id).cloned() else {
                         return Err(error_at(at, "alias to an unknown anchor", None));
                     };
-                    // The alias itself counts once; its target's nodes count again.
-                    self.total_nodes += target.size.saturating_sub(1);
+                    // Expanding the alias adds all of its target's nodes once more.
+                    self.total_nodes += target.size;
                     self.add_shared(target, at)?;
                 }
                 Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
