@@ -325,6 +325,9 @@ def probes():
         "aws_backup_selection": lambda c, v: bool(
             c("backup").get_backup_selection(BackupPlanId=v["plan_id"], SelectionId=v["id"])),
         "aws_dynamodb_table": lambda c, v: bool(c("dynamodb").describe_table(TableName=v["name"])),
+        "aws_appautoscaling_target": lambda c, v: bool(c("application-autoscaling").describe_scalable_targets(
+            ServiceNamespace=v["service_namespace"], ResourceIds=[v["resource_id"]],
+            ScalableDimension=v["scalable_dimension"])["ScalableTargets"]),
         "aws_ecs_cluster": ecs_status("cluster"),
         "aws_ecs_service": ecs_status("service"),
         "aws_ecs_task_definition": ecs_status("task"),

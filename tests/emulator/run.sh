@@ -10,6 +10,8 @@
 # Usage: tests/emulator/run.sh            (from anywhere; exits non-zero on any failure)
 # Env:   HAGEN_BIN=path      use this hagen binary instead of `cargo run`
 #        HAGEN_EMULATOR_KEEP=1  keep target/emulator/ work files even on success
+#        HAGEN_EMULATOR_SPEC=path  another spec (default examples/production.yaml), e.g.
+#                                  examples/ecs-rds.yaml for the ECS Fargate stack
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -17,7 +19,8 @@ HERE="$ROOT/tests/emulator"
 WORK="$ROOT/target/emulator"
 VENV="$ROOT/target/emulator-venv"
 MOTO_LOG="$WORK/moto.log"
-SPEC="$ROOT/examples/production.yaml"
+SPEC="${HAGEN_EMULATOR_SPEC:-$ROOT/examples/production.yaml}"
+SPEC="$(cd "$(dirname "$SPEC")" && pwd)/$(basename "$SPEC")"  # absolute: the render runs from $ROOT
 START=$(date +%s)
 
 step() { printf '\n==> [emulator %3ss] %s\n' "$(($(date +%s) - START))" "$*"; }

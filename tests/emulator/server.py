@@ -5,6 +5,8 @@ moto 5.2.5 implements backup vaults and plans but not backup selections, so
 leaving that resource out of the emulator run, this shim adds Create/Get/
 Delete/ListBackupSelections to moto's Backup handler, stored per plan on the
 regional backend, fixes Backup ListTags for clients that send no trailing slash,
+adds Application Auto Scaling's tagging calls (ListTagsForResource, TagResource,
+UntagResource), which the provider needs for ECS and DynamoDB scaling targets,
 then starts moto's ordinary server (same arguments as `moto_server`). The shim
 models only what the Terraform provider reads back.
 
@@ -17,6 +19,7 @@ import uuid
 from urllib.parse import unquote
 
 from moto import server
+from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.backup.exceptions import ResourceNotFoundException
 from moto.backup.models import BackupBackend
 from moto.backup.responses import BackupResponse
@@ -115,6 +118,58 @@ def install_shim() -> None:
     BackupResponse.list_tags = list_tags
 
 
+# Application Auto Scaling (ECS and DynamoDB scaling targets): moto 5.2.5 has no tagging
+# calls, and the provider reads a target's tags back after creating it. Tags given at
+# RegisterScalableTarget or TagResource are kept per ARN on the regional backend.
+
+_original_register_scalable_target = ApplicationAutoScalingResponse.register_scalable_target
+
+
+def _aas_tags(response: ApplicationAutoScalingResponse) -> dict:
+    backend = response.applicationautoscaling_backend
+    if not hasattr(backend, "hagen_tags"):
+        backend.hagen_tags = {}
+    return backend.hagen_tags
+
+
+def aas_register_scalable_target(self: ApplicationAutoScalingResponse) -> str:
+    result = _original_register_scalable_target(self)
+    arn = json.loads(result)["ScalableTargetARN"]
+    tags = self._get_param("Tags")
+    if tags:
+        _aas_tags(self).setdefault(arn, {}).update(tags)
+    return result
+
+
+def aas_list_tags_for_resource(self: ApplicationAutoScalingResponse) -> str:
+    arn = self._get_param("ResourceARN")
+    return json.dumps({"Tags": _aas_tags(self).get(arn, {})})
+
+
+def aas_tag_resource(self: ApplicationAutoScalingResponse) -> str:
+    _aas_tags(self).setdefault(self._get_param("ResourceARN"), {}).update(self._get_param("Tags") or {})
+    return "{}"
+
+
+def aas_untag_resource(self: ApplicationAutoScalingResponse) -> str:
+    tags = _aas_tags(self).get(self._get_param("ResourceARN"), {})
+    for key in self._get_param("TagKeys") or []:
+        tags.pop(key, None)
+    return "{}"
+
+
+def install_aas_shim() -> None:
+    ApplicationAutoScalingResponse.register_scalable_target = aas_register_scalable_target
+    for name, handler in (
+        ("list_tags_for_resource", aas_list_tags_for_resource),
+        ("tag_resource", aas_tag_resource),
+        ("untag_resource", aas_untag_resource),
+    ):
+        if not hasattr(ApplicationAutoScalingResponse, name):
+            setattr(ApplicationAutoScalingResponse, name, handler)
+
+
 if __name__ == "__main__":
     install_shim()
+    install_aas_shim()
     server.main(sys.argv[1:])
