@@ -9,7 +9,8 @@
 #
 # Usage: tests/emulator/run.sh            (from anywhere; exits non-zero on any failure)
 # Env:   HAGEN_BIN=path      use this hagen binary instead of `cargo run`
-#        HAGEN_EMULATOR_KEEP=1  keep target/emulator/ work files even on success
+#        HAGEN_EMULATOR_KEEP=1  keep the provider in target/emulator/module/.terraform on success
+#        HAGEN_EMULATOR_STEP_TIMEOUT=s  limit for each apply/plan/destroy (default 900)
 #        HAGEN_EMULATOR_SPEC=path  another spec (default examples/production.yaml), e.g.
 #                                  examples/ecs-rds.yaml for the ECS Fargate stack
 set -euo pipefail
@@ -80,6 +81,9 @@ provider_installation {
 EOF
 export TF_CLI_CONFIG_FILE="$WORK/cli.tfrc"
 export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+# A full run takes about 4 minutes; a step hanging on provider retries (an API moto lacks) must
+# still end well inside CI's limit.
+TF_TIMEOUT=${HAGEN_EMULATOR_STEP_TIMEOUT:-900}
 
 # --- Render the production example ------------------------------------------------------------
 step "render $(basename "$SPEC")"
@@ -145,7 +149,7 @@ step "$TF init (offline mirror)"
 "$TF" init -no-color -input=false >"$WORK/init.log" 2>&1 || { cat "$WORK/init.log"; fail "$TF init"; }
 
 step "$TF apply"
-"$TF" apply -no-color -input=false -auto-approve -parallelism=20 >"$WORK/apply.log" 2>&1 \
+timeout "$TF_TIMEOUT" "$TF" apply -no-color -input=false -auto-approve -parallelism=20 >"$WORK/apply.log" 2>&1 \
   || { tail -n 80 "$WORK/apply.log"; fail "$TF apply (full log: target/emulator/apply.log)"; }
 grep -E '^Apply complete' "$WORK/apply.log" || true
 
@@ -155,14 +159,14 @@ step "every output has a value"
 "$TF" show -json >"$WORK/applied-state.json"
 
 step "re-plan: no changes except accepted emulator gaps"
-"$TF" plan -no-color -input=false -out="$WORK/replan.tfplan" >"$WORK/replan.log" 2>&1 \
+timeout "$TF_TIMEOUT" "$TF" plan -no-color -input=false -out="$WORK/replan.tfplan" >"$WORK/replan.log" 2>&1 \
   || { tail -n 80 "$WORK/replan.log"; fail "$TF plan after apply"; }
 "$TF" show -json "$WORK/replan.tfplan" >"$WORK/replan.json"
 "$PY" "$HERE/check.py" replan "$WORK/replan.json" "$HERE/accepted-gaps.txt" \
   || { echo "(plan text: target/emulator/replan.log)"; fail "perpetual diff after apply"; }
 
 step "$TF destroy"
-"$TF" destroy -no-color -input=false -auto-approve -parallelism=20 >"$WORK/destroy.log" 2>&1 \
+timeout "$TF_TIMEOUT" "$TF" destroy -no-color -input=false -auto-approve -parallelism=20 >"$WORK/destroy.log" 2>&1 \
   || { tail -n 80 "$WORK/destroy.log"; fail "$TF destroy (full log: target/emulator/destroy.log)"; }
 grep -E '^Destroy complete' "$WORK/destroy.log" || true
 
