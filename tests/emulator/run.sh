@@ -12,7 +12,7 @@
 #        HAGEN_EMULATOR_KEEP=1  keep the provider in target/emulator/module/.terraform on success
 #        HAGEN_EMULATOR_STEP_TIMEOUT=s  limit for each apply/plan/destroy (default 900)
 #        HAGEN_EMULATOR_SPEC=path  another spec (default examples/production.yaml), e.g.
-#                                  examples/ecs-rds.yaml for the ECS Fargate stack
+#                                  examples/ecs-rds.yaml or examples/ec2-dynamodb.yaml
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
