@@ -42,6 +42,8 @@ if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$REQ" "$VENV/.hagen-requirements.txt
   cp "$REQ" "$VENV/.hagen-requirements.txt"
 fi
 PY="$VENV/bin/python"
+# The verdicts below are only as good as check.py: pin its behaviour first (well under a second).
+"$PY" "$HERE/test_check.py" -q 2>&1 | tail -n 3 || fail "check.py self-tests"
 
 # --- Fresh work dir ----------------------------------------------------------------------------
 rm -rf "$WORK"
