@@ -289,9 +289,19 @@ fn describe(
                 Some((test, _)) => {
                     let (key_name, _) = test.split_once(": ").unwrap_or((&test, ""));
                     let parent = parent_location(&pointer);
-                    let actual = document
-                        .pointer(&format!("{parent}/{key_name}"))
+                    let written = document.pointer(&format!("{parent}/{key_name}"));
+                    // Not written: the schema's default decides, say which.
+                    let default = || {
+                        let owner = location.rsplit_once("/else/")?.0;
+                        let default = schema_node(owner)?
+                            .get("properties")?
+                            .get(key_name)?
+                            .get("default")?;
+                        Some(format!("{} (the default)", short(default)))
+                    };
+                    let actual = written
                         .map(short)
+                        .or_else(default)
                         .unwrap_or_else(|| "its default".into());
                     format!("`{path}` only applies with `{test}`, not `{key_name}: {actual}`")
                 }
