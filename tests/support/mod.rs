@@ -86,7 +86,10 @@ pub fn require_tool(what: &str, found: Option<PathBuf>, hint: &str) -> Option<Pa
         Some(path) => Some(path),
         None if in_ci() => panic!("{what} is required when CI=true but was not found; {hint}"),
         None => {
-            eprintln!("skipped: {what} not found ({hint})");
+            // Straight to stderr: libtest captures `eprintln!` of passing tests, and a
+            // skip must be visible in a normal `cargo test` run.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "skipped: {what} not found ({hint})");
             None
         }
     }
