@@ -554,3 +554,47 @@ fn every_checkov_skip_gives_a_reason_and_the_module_readme_lists_it() {
         }
     }
 }
+
+#[test]
+fn the_app_tier_admits_only_the_load_balancer_and_the_database_only_the_app_tier() {
+    // Security group of the tier -> the only group allowed to reach it.
+    const CHAIN: [(&str, &str); 2] = [
+        ("aws_security_group.app.id", "aws_security_group.alb.id"),
+        (
+            "aws_security_group.database.id",
+            "aws_security_group.app.id",
+        ),
+    ];
+    for spec in support::example_specs() {
+        let name = support::example_name(&spec);
+        let rendered = support::render(&spec);
+        let mut app_rules = 0;
+        for rule in resource_blocks(&rendered)
+            .into_iter()
+            .filter(|block| block.kind == "aws_vpc_security_group_ingress_rule")
+        {
+            let target = rule.source("security_group_id");
+            let Some((_, allowed)) = CHAIN.iter().find(|(tier, _)| *tier == target) else {
+                continue;
+            };
+            app_rules += usize::from(target == CHAIN[0].0);
+            assert_eq!(
+                (
+                    rule.source("referenced_security_group_id"),
+                    rule.source("cidr_ipv4"),
+                    rule.source("cidr_ipv6"),
+                    rule.source("prefix_list_id"),
+                ),
+                (
+                    allowed.to_string(),
+                    String::new(),
+                    String::new(),
+                    String::new()
+                ),
+                "{name}: {} lets something other than {allowed} into {target}",
+                rule.address()
+            );
+        }
+        assert!(app_rules > 0, "{name}: the app tier admits nothing at all");
+    }
+}
