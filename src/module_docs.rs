@@ -6,6 +6,9 @@
 //! to the filters here, so the README can never disagree with `variables.tf`,
 //! `outputs.tf` or the inline `#checkov:skip` comments.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use minijinja::value::Value;
 use minijinja::{Environment, Error as JinjaError, ErrorKind, State};
 use serde::Serialize;
@@ -57,13 +60,28 @@ pub struct CheckovSkip {
     pub reason: String,
 }
 
-fn parse_body(text: &str) -> Result<hcl::Body, JinjaError> {
-    hcl::parse(text).map_err(|err| {
+thread_local! {
+    /// The README hands the same module text to several filters; parsing it is most of a
+    /// render's cost, so the last parse is kept and reused while the text is the same.
+    static LAST_PARSE: RefCell<Option<(String, Rc<hcl::Body>)>> = const { RefCell::new(None) };
+}
+
+fn parse_body(text: &str) -> Result<Rc<hcl::Body>, JinjaError> {
+    if let Some(body) = LAST_PARSE.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(cached, _)| cached == text)
+            .map(|(_, body)| Rc::clone(body))
+    }) {
+        return Ok(body);
+    }
+    let body = Rc::new(hcl::parse(text).map_err(|err| {
         JinjaError::new(
             ErrorKind::InvalidOperation,
             format!("module text is not valid HCL: {err}"),
         )
-    })
+    })?);
+    LAST_PARSE.set(Some((text.to_string(), Rc::clone(&body))));
+    Ok(body)
 }
 
 /// An expression on one line, as short as HCL allows (objects and arrays inline).
