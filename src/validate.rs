@@ -16,7 +16,7 @@ use crate::cidr;
 use crate::diagnostics::{Diagnostic, Position};
 use crate::error::{Error, Result};
 use crate::load::{LoadedSpec, Positions, pointer_segment};
-use crate::spec::{ComputeKind, DatabaseKind, ScalingPolicy, Spec};
+use crate::spec::{ComputeKind, DatabaseKind, Engine, ScalingPolicy, Spec};
 
 /// The JSON Schema, embedded: it is the contract and `hagen schema` prints it.
 pub const SCHEMA: &str = include_str!("../schemas/hagen.schema.json");
@@ -762,8 +762,56 @@ fn semantic(loaded: &LoadedSpec, file: &str) -> Vec<Diagnostic> {
             checker.environment = Some(env);
             rules(&env_spec, &mut checker);
         }
+        checker.environment = None;
+        inapplicable_overrides(&spec, env, overrides, &mut checker);
     }
     checker.out
+}
+
+/// An environment may only override keys that mean something for the spec's kinds: an
+/// EC2 instance type under `kind: ecs` would otherwise be dropped without a word.
+fn inapplicable_overrides(spec: &Spec, env: &str, overrides: &Value, c: &mut Checker<'_>) {
+    let (compute_kind, not_for_compute): (&str, &[&str]) = match spec.compute.kind {
+        ComputeKind::Ec2 => ("ec2", &["cpu", "memory"]),
+        ComputeKind::Ecs => ("ecs", &["instance_type"]),
+    };
+    let not_for_database: &[&str] = match spec.database.kind {
+        DatabaseKind::Rds => &[],
+        DatabaseKind::Dynamodb => &[
+            "instance_class",
+            "multi_az",
+            "allocated_storage",
+            "max_allocated_storage",
+            "backup_retention_days",
+            "skip_final_snapshot",
+        ],
+    };
+    let checks = [
+        (
+            "compute",
+            not_for_compute,
+            format!("`compute.kind: {compute_kind}`"),
+        ),
+        (
+            "database",
+            not_for_database,
+            "`database.kind: dynamodb`".to_string(),
+        ),
+    ];
+    for (section, keys, kind) in checks {
+        let Some(set) = overrides.get(section).and_then(Value::as_object) else {
+            continue;
+        };
+        for key in set.keys().filter(|key| keys.contains(&key.as_str())) {
+            let pointer = format!("/environments/{}/{section}/{key}", pointer_segment(env));
+            c.report(
+                Site::Key(&pointer),
+                &[],
+                format!("in environment `{env}`: `{section}.{key}` does not apply to {kind}"),
+                Some("remove it, or change the kind in the spec"),
+            );
+        }
+    }
 }
 
 /// Deep merge: mappings merge key by key, anything else replaces.
@@ -872,6 +920,21 @@ fn rules(spec: &Spec, c: &mut Checker<'_>) {
     let database = &spec.database;
     match database.kind {
         DatabaseKind::Rds => {
+            // AWS refuses Performance Insights on the smallest MySQL classes at apply time.
+            let small_class = ["micro", "small"]
+                .iter()
+                .any(|size| database.instance_class.ends_with(&format!(".{size}")));
+            if database.engine == Engine::Mysql && database.performance_insights && small_class {
+                c.report(
+                    Site::Value("/database/instance_class"),
+                    &["/database/performance_insights", "/database/engine"],
+                    format!(
+                        "Performance Insights is not available for MySQL on `{}`",
+                        database.instance_class
+                    ),
+                    Some("use db.t4g.medium or larger, or set `performance_insights: false`"),
+                );
+            }
             if database.max_allocated_storage < database.allocated_storage {
                 c.report(
                     Site::Value("/database/max_allocated_storage"),
