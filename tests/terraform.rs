@@ -8,6 +8,9 @@
 //! the Terraform CLI configuration says (`.ci/run` writes one for the offline mirror);
 //! a shared plugin cache keeps each `init` cheap. Examples run one after another (the CI
 //! machine has two cores), and every failure of every example is reported together.
+//!
+//! Locally: `cargo test --test terraform -- --nocapture` (add `HAGEN_EXAMPLES=minimal` to
+//! run one example); the rendered copies stay under `target/tmp/terraform/` to inspect.
 
 mod support;
 
