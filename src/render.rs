@@ -280,6 +280,14 @@ fn check_hcl(path: &str, text: &str) -> Result<(), RenderError> {
 /// Escapes text as the inside of an HCL quoted string: backslash, quote, control
 /// characters, and the template sequences `${` and `%{` (doubled, so Terraform reads
 /// them literally).
+///
+/// ```
+/// use hagen::render::{escape_hcl, hcl_string};
+///
+/// assert_eq!(escape_hcl("say \"hi\"\n"), r#"say \"hi\"\n"#);
+/// assert_eq!(escape_hcl("${file(\"/etc/passwd\")}"), r#"$${file(\"/etc/passwd\")}"#);
+/// assert_eq!(hcl_string("100%{x}"), r#""100%%{x}""#);
+/// ```
 pub fn escape_hcl(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     let mut chars = text.chars().peekable();
