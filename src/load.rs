@@ -99,18 +99,23 @@ pub fn load(path: &Path) -> Result<LoadedSpec> {
     let display = path.display().to_string();
     let bytes = read_limited(path, MAX_FILE_BYTES).map_err(|e| match e {
         ReadError::Io(e) => Error::io(path, e),
-        ReadError::TooLarge => invalid(
-            &display,
-            "",
-            Position { line: 1, column: 1 },
-            format!(
-                "the file is larger than {} KiB; a spec is a few KiB of YAML",
-                MAX_FILE_BYTES / 1024
-            ),
-            Some("is this the right file?".into()),
-        ),
+        ReadError::TooLarge => too_large(&display),
     })?;
     load_from_bytes(path, bytes)
+}
+
+/// The error for a file over [`MAX_FILE_BYTES`], whether seen on disk or in memory.
+fn too_large(display: &str) -> Error {
+    invalid(
+        display,
+        "",
+        Position { line: 1, column: 1 },
+        format!(
+            "the file is larger than {} KiB; a spec is a few KiB of YAML",
+            MAX_FILE_BYTES / 1024
+        ),
+        Some("is this the right file?".into()),
+    )
 }
 
 /// Like [`load`], for bytes already in memory (`path` names the spec in diagnostics and
@@ -118,16 +123,7 @@ pub fn load(path: &Path) -> Result<LoadedSpec> {
 pub fn load_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<LoadedSpec> {
     let display = path.display().to_string();
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(invalid(
-            &display,
-            "",
-            Position { line: 1, column: 1 },
-            format!(
-                "the file is larger than {} KiB; a spec is a few KiB of YAML",
-                MAX_FILE_BYTES / 1024
-            ),
-            Some("is this the right file?".into()),
-        ));
+        return Err(too_large(&display));
     }
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
