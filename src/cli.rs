@@ -12,6 +12,7 @@ use crate::check::{self, Drift};
 use crate::diagnostics::{self, Diagnostic};
 use crate::error::{Error, Result, exit};
 use crate::graph::GraphFormat;
+use crate::spec::Target;
 use crate::templates::{self, TemplateSet};
 
 const AFTER_HELP: &str = "\
@@ -147,7 +148,11 @@ pub enum Command {
 pub enum TemplatesCommand {
     /// Show every template and the file it renders (with --templates: what you override).
     #[command(after_help = "Example:\n  hagen --templates my-templates/ templates list")]
-    List,
+    List {
+        /// The target whose built-in templates to list.
+        #[arg(long, value_enum, default_value_t = Target::Aws)]
+        target: Target,
+    },
     /// Copy built-in templates (all when no NAME is given) into DIR to customize them.
     #[command(
         after_help = "Example:\n  hagen templates eject network.tf.j2 outputs.tf -o my-templates/"
@@ -157,6 +162,9 @@ pub enum TemplatesCommand {
         names: Vec<String>,
         #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
+        /// The target whose built-in templates to copy.
+        #[arg(long, value_enum, default_value_t = Target::Aws)]
+        target: Target,
     },
     /// Print the template context: the reference of every variable (Markdown), or with
     /// SPEC the actual values for that spec (JSON).
@@ -260,11 +268,11 @@ pub fn run(cli: Cli) -> Result<u8> {
             format,
         } => check(&spec, &output, template_dir, format, &ui),
         Command::Render { spec, output, .. } => done(render(&spec, &output, template_dir, &ui)),
-        Command::Schema => done(print_stdout(crate::validate::SCHEMA)),
+        Command::Schema => done(print_stdout(crate::schema::SCHEMA)),
         Command::Templates(command) => done(templates_command(command, template_dir, &ui)),
         Command::Graph { spec, format } => {
-            let set = TemplateSet::load(template_dir)?;
             let model = crate::model_from_file(&spec)?;
+            let set = TemplateSet::load(model.target, template_dir)?;
             done(print_stdout(&crate::graph::graph(&model, &set, format)?))
         }
         Command::Completions { shell } => {
@@ -340,13 +348,7 @@ fn json_or_err(err: Error, ui: &Ui) -> Result<u8> {
 }
 
 fn render_in_memory(spec: &Path, template_dir: Option<&Path>) -> Result<crate::render::Rendered> {
-    let set = TemplateSet::load(template_dir)?;
-    let model = crate::model_from_file(spec)?;
-    Ok(crate::render::render_with(
-        &model,
-        &set.sources,
-        &set.user_files,
-    )?)
+    crate::render_spec(spec, template_dir)
 }
 
 fn render(spec: &Path, output: &Path, template_dir: Option<&Path>, ui: &Ui) -> Result<()> {
@@ -481,9 +483,9 @@ fn templates_command(
     ui: &Ui,
 ) -> Result<()> {
     match command {
-        TemplatesCommand::List => {
-            let set = TemplateSet::load(template_dir)?;
-            let entries = templates::list(&set);
+        TemplatesCommand::List { target } => {
+            let set = TemplateSet::load(target, template_dir)?;
+            let entries = templates::list(target, &set);
             let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
             let mut out = String::new();
             for entry in entries {
@@ -498,8 +500,12 @@ fn templates_command(
             }
             print_stdout(&out)
         }
-        TemplatesCommand::Eject { names, output } => {
-            let written = templates::eject(&names, &output)?;
+        TemplatesCommand::Eject {
+            names,
+            output,
+            target,
+        } => {
+            let written = templates::eject(target, &names, &output)?;
             ui.status(&format!(
                 "copied {} to {}; render with: hagen --templates {} render SPEC -o DIR",
                 if written.len() == 1 {

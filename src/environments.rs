@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn every_tunable_is_a_spec_key_the_schema_allows_per_environment() {
-        let schema: Json = serde_json::from_str(crate::validate::SCHEMA).unwrap();
+        let schema: Json = serde_json::from_str(crate::schema::SCHEMA).unwrap();
         let allowed = &schema["properties"]["environments"]["additionalProperties"];
         for tunable in TUNABLES {
             let mut node = allowed;

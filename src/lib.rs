@@ -2,9 +2,14 @@
 //! module.
 //!
 //! The data flows through one module per stage:
-//! [`load`] (YAML with positions) -> [`validate`] (schema, then semantic rules) ->
-//! [`model`] (defaults, names, CIDRs) -> [`render`] (pure: path -> text) -> [`write`].
+//! [`load`] (YAML with positions, [`yaml`]) -> [`validate`] ([`schema`], then the
+//! target's semantic rules) -> [`model`] (defaults, names, CIDRs) -> [`render`] (pure:
+//! path -> text) -> [`write`].
+//!
+//! The core is cloud-neutral; everything cloud-specific lives in one module per target
+//! ([`aws`]), chosen by [`target`].
 
+pub mod aws;
 pub mod check;
 pub mod cidr;
 pub mod cli;
@@ -17,11 +22,14 @@ pub mod model;
 pub mod module_docs;
 pub mod reference;
 pub mod render;
+pub mod schema;
 pub mod spec;
+pub mod target;
 pub mod template_context;
 pub mod templates;
 pub mod validate;
 pub mod write;
+pub mod yaml;
 
 use std::path::Path;
 
@@ -42,7 +50,15 @@ pub fn model_from_loaded(loaded: &load::LoadedSpec) -> Result<model::Model> {
     model::build(spec, &inputs).map_err(|e| Error::Internal(format!("bug: {e:#}")))
 }
 
-/// Everything `hagen render` does short of writing: the files, in memory.
+/// Everything `hagen render` does short of writing, with the templates of the spec's
+/// target overlaid by `template_dir` when given: the files, in memory.
+pub fn render_spec(spec_path: &Path, template_dir: Option<&Path>) -> Result<render::Rendered> {
+    let model = model_from_file(spec_path)?;
+    let set = templates::TemplateSet::load(model.target, template_dir)?;
+    Ok(render::render_with(&model, &set.sources, &set.user_files)?)
+}
+
+/// Renders a spec file with the given template sources, in memory.
 pub fn render_file(
     spec_path: &Path,
     templates: &render::TemplateSources,

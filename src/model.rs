@@ -24,6 +24,7 @@ pub struct Inputs {
 #[derive(Debug, Clone, Serialize)]
 pub struct Model {
     pub hagen_version: &'static str,
+    pub target: crate::spec::Target,
     pub spec_file: String,
     pub name: String,
     pub environment: String,
@@ -155,6 +156,7 @@ pub fn build(spec: Spec, inputs: &Inputs) -> anyhow::Result<Model> {
             || (spec.backup.include_database && (database.rds || database.dynamodb)));
     Ok(Model {
         hagen_version: env!("CARGO_PKG_VERSION"),
+        target: spec.target,
         spec_file: inputs.spec_file.clone(),
         name: spec.name,
         environment: spec.environment,

@@ -13,7 +13,7 @@ use minijinja::value::Value;
 use minijinja::{Environment, Error as JinjaError, ErrorKind, State};
 use serde::Serialize;
 
-use crate::render::{is_rendered, output_path};
+use crate::templates::{is_rendered, output_path};
 
 /// One `variable` block, as terraform-docs shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]

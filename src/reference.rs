@@ -1,5 +1,5 @@
 //! The spec reference in Markdown, generated from the JSON Schema so the README can never
-//! disagree with the contract (`tests/readme.rs` checks that README.md carries it).
+//! disagree with the contract (`tests/it/readme.rs` checks that README.md carries it).
 
 use serde_json::Value;
 

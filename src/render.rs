@@ -12,6 +12,7 @@ use minijinja::value::{Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error as JinjaError, ErrorKind, Output, State};
 
 use crate::model::Model;
+pub use crate::templates::{TEMPLATE_SUFFIX, is_rendered, output_path};
 
 /// Rendered files: relative path (with `/` separators) -> contents. Sorted, so every
 /// consumer sees the same order.
@@ -21,46 +22,14 @@ pub type Rendered = BTreeMap<String, String>;
 /// names whose file name starts with `_` are helpers (macros, includes), not rendered.
 pub type TemplateSources = BTreeMap<String, String>;
 
+/// The built-in templates of the default target (`aws`): a shorthand for tests and
+/// fuzzing; [`crate::templates::TemplateSet`] picks the spec's target.
+pub fn builtin_templates() -> TemplateSources {
+    crate::templates::builtin_sources(crate::spec::Target::default())
+}
+
 /// Name of the auto-escape mode of HCL outputs.
 const HCL_ESCAPE: &str = "hcl";
-
-pub const TEMPLATE_SUFFIX: &str = ".j2";
-
-static BUILTIN_TEMPLATES: include_dir::Dir<'_> =
-    include_dir::include_dir!("$CARGO_MANIFEST_DIR/templates");
-
-/// The templates compiled into the binary.
-pub fn builtin_templates() -> TemplateSources {
-    let mut sources = TemplateSources::new();
-    collect(&BUILTIN_TEMPLATES, &mut sources);
-    sources
-}
-
-fn collect(dir: &include_dir::Dir<'_>, into: &mut TemplateSources) {
-    for file in dir.files() {
-        let name = file.path().to_string_lossy().replace('\\', "/");
-        let text = file
-            .contents_utf8()
-            .unwrap_or_else(|| panic!("built-in template {name} is not UTF-8"));
-        into.insert(name, text.to_string());
-    }
-    for sub in dir.dirs() {
-        collect(sub, into);
-    }
-}
-
-/// Whether a template is rendered to a file of its own (helpers start with `_`).
-pub fn is_rendered(template_name: &str) -> bool {
-    let file = template_name.rsplit('/').next().unwrap_or(template_name);
-    template_name.ends_with(TEMPLATE_SUFFIX) && !file.starts_with('_')
-}
-
-/// Output path of a template: its name without `.j2`.
-pub fn output_path(template_name: &str) -> &str {
-    template_name
-        .strip_suffix(TEMPLATE_SUFFIX)
-        .unwrap_or(template_name)
-}
 
 /// Whether the output is HCL and therefore escaped as HCL.
 pub fn is_hcl(path: &str) -> bool {

@@ -68,6 +68,14 @@ default_fn!(d_free_storage, f64, 5f64);
 default_fn!(d_freeable_memory, f64, 256f64);
 default_fn!(d_connections, u32, 100u32);
 
+/// The cloud a spec deploys to ([`crate::target`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    #[default]
+    Aws,
+}
+
 /// Free-form string maps are sorted so output never depends on input order.
 pub type StringMap = BTreeMap<String, String>;
 
@@ -76,6 +84,8 @@ pub type StringMap = BTreeMap<String, String>;
 pub struct Spec {
     #[serde(default = "d_version")]
     pub version: u32,
+    #[serde(default)]
+    pub target: Target,
     pub name: String,
     #[serde(default = "d_environment")]
     pub environment: String,

@@ -11,7 +11,62 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::render::{self, TEMPLATE_SUFFIX, TemplateFiles, TemplateSources};
+use crate::render::{TemplateFiles, TemplateSources};
+use crate::spec::Target;
+
+pub const TEMPLATE_SUFFIX: &str = ".j2";
+
+/// Every built-in template: `templates/shared/` (cloud-neutral) and one folder per
+/// target (`templates/aws/`).
+static BUILTIN_TEMPLATES: include_dir::Dir<'_> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/templates");
+
+/// Folder of the cloud-neutral templates, used by every target.
+const SHARED_FOLDER: &str = "shared";
+
+/// The built-in templates of `target`: the shared ones, then the target's own (which
+/// win on a name clash). Names are relative to their folder, so a user template
+/// overrides a built-in by the same name whatever folder it came from.
+pub fn builtin_sources(target: Target) -> TemplateSources {
+    let mut sources = TemplateSources::new();
+    for folder in [SHARED_FOLDER, target.name()] {
+        let dir = BUILTIN_TEMPLATES
+            .get_dir(folder)
+            .unwrap_or_else(|| panic!("built-in template folder {folder} is missing"));
+        collect(dir, folder, &mut sources);
+    }
+    sources
+}
+
+fn collect(dir: &include_dir::Dir<'_>, folder: &str, into: &mut TemplateSources) {
+    for file in dir.files() {
+        let path = file.path().to_string_lossy().replace('\\', "/");
+        let name = path
+            .strip_prefix(&format!("{folder}/"))
+            .unwrap_or(&path)
+            .to_string();
+        let text = file
+            .contents_utf8()
+            .unwrap_or_else(|| panic!("built-in template {name} is not UTF-8"));
+        into.insert(name, text.to_string());
+    }
+    for sub in dir.dirs() {
+        collect(sub, folder, into);
+    }
+}
+
+/// Whether a template is rendered to a file of its own (helpers start with `_`).
+pub fn is_rendered(template_name: &str) -> bool {
+    let file = template_name.rsplit('/').next().unwrap_or(template_name);
+    template_name.ends_with(TEMPLATE_SUFFIX) && !file.starts_with('_')
+}
+
+/// Output path of a template: its name without `.j2`.
+pub fn output_path(template_name: &str) -> &str {
+    template_name
+        .strip_suffix(TEMPLATE_SUFFIX)
+        .unwrap_or(template_name)
+}
 
 /// How deep a user template folder may nest (also stops symlink loops inside it).
 const MAX_DEPTH: usize = 16;
@@ -25,16 +80,16 @@ pub struct TemplateSet {
 }
 
 impl TemplateSet {
-    pub fn builtin() -> Self {
+    pub fn builtin(target: Target) -> Self {
         Self {
-            sources: render::builtin_templates(),
+            sources: builtin_sources(target),
             user_files: TemplateFiles::new(),
         }
     }
 
     /// The built-ins, overlaid by the `*.j2` files of `user_dir` when given.
-    pub fn load(user_dir: Option<&Path>) -> Result<Self> {
-        let mut set = Self::builtin();
+    pub fn load(target: Target, user_dir: Option<&Path>) -> Result<Self> {
+        let mut set = Self::builtin(target);
         if let Some(dir) = user_dir {
             for (name, path) in user_templates(dir)? {
                 let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
@@ -130,8 +185,8 @@ pub fn describe_output(name: &str) -> String {
             "{} (one per environment)",
             crate::environments::output_path(name, "<env>")
         )
-    } else if render::is_rendered(name) {
-        render::output_path(name).to_string()
+    } else if is_rendered(name) {
+        output_path(name).to_string()
     } else {
         "(partial: included by other templates)".to_string()
     }
@@ -148,8 +203,8 @@ pub struct ListEntry {
 }
 
 /// Every template of the set with what it renders and where it comes from.
-pub fn list(set: &TemplateSet) -> Vec<ListEntry> {
-    let builtin: BTreeSet<String> = render::builtin_templates().into_keys().collect();
+pub fn list(target: Target, set: &TemplateSet) -> Vec<ListEntry> {
+    let builtin: BTreeSet<String> = builtin_sources(target).into_keys().collect();
     set.sources
         .keys()
         .map(|name| {
@@ -172,8 +227,8 @@ pub fn list(set: &TemplateSet) -> Vec<ListEntry> {
 /// Copies built-in templates (all when `names` is empty) into `out_dir` to start
 /// customizing from. Refuses to overwrite anything: every target is checked before the
 /// first file is written.
-pub fn eject(names: &[String], out_dir: &Path) -> Result<Vec<PathBuf>> {
-    let builtin = render::builtin_templates();
+pub fn eject(target: Target, names: &[String], out_dir: &Path) -> Result<Vec<PathBuf>> {
+    let builtin = builtin_sources(target);
     let mut chosen = Vec::new();
     if names.is_empty() {
         chosen.extend(builtin.iter());

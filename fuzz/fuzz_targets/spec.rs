@@ -3,7 +3,7 @@
 //! rendered files whose HCL parses (`render` parses every HCL file it produces and
 //! returns a bug report when one does not). A panic, or any other error, is a finding.
 //!
-//! The same property runs on stable Rust in `tests/fuzz_like.rs` over mutated examples.
+//! The same property runs on stable Rust in `tests/it/fuzz_like.rs` over mutated examples.
 
 #![no_main]
 

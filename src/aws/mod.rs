@@ -1,0 +1,5 @@
+//! The AWS target: its schema formats, its semantic rules and its templates
+//! (`templates/aws/`).
+
+pub mod formats;
+pub mod rules;

@@ -1,0 +1,705 @@
+//! The spec's JSON Schema and its errors in words.
+//!
+//! jsonschema's own messages are written for schema authors (`"x" is not valid under any
+//! of the schemas listed in the 'oneOf' keyword`); each error kind is rewritten here into
+//! a sentence about the spec, with a hint taken from the schema (allowed keys and values,
+//! the property's description and an example). Cloud-neutral: the formats of each
+//! target are registered from the target's module.
+
+use std::sync::OnceLock;
+
+use jsonschema::error::ValidationErrorKind;
+use serde_json::Value;
+
+use crate::cidr;
+use crate::diagnostics::{Diagnostic, Position};
+use crate::yaml::{Positions, pointer_segment};
+
+/// The JSON Schema, embedded: it is the contract and `hagen schema` prints it.
+pub const SCHEMA: &str = include_str!("../schemas/hagen.schema.json");
+
+/// The embedded schema as JSON.
+pub fn schema() -> &'static Value {
+    static SCHEMA_JSON: OnceLock<Value> = OnceLock::new();
+    SCHEMA_JSON.get_or_init(|| serde_json::from_str(SCHEMA).expect("embedded schema is JSON"))
+}
+
+/// A custom `format` check, by hand (no regex crate needed).
+pub type FormatCheck = fn(&str) -> bool;
+
+/// The cloud-neutral formats.
+pub const FORMATS: &[(&str, FormatCheck)] = &[("ipv4-cidr", is_ipv4_cidr)];
+
+/// A network address with its prefix (`10.0.0.0/16`), no host bits.
+pub fn is_ipv4_cidr(text: &str) -> bool {
+    crate::cidr::parse(text).is_ok()
+}
+
+fn validator() -> &'static jsonschema::Validator {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        let mut options = jsonschema::options().should_validate_formats(true);
+        for (name, check) in FORMATS.iter().chain(crate::target::formats()) {
+            options = options.with_format(*name, *check);
+        }
+        options
+            .build(schema())
+            .expect("the embedded schema compiles (checked by a test)")
+    })
+}
+
+/// Every schema error of a document, in words, at its position.
+pub fn errors(document: &Value, positions: &Positions, file: &str) -> Vec<Diagnostic> {
+    validator()
+        .iter_errors(document)
+        .flat_map(|error| describe(&error, document, positions, file))
+        .collect()
+}
+
+/// `/compute/scaling/target` -> `compute.scaling.target`, `/storage/buckets/0/name` ->
+/// `storage.buckets[0].name`: how a user names a place in their YAML.
+pub fn display_path(pointer: &str) -> String {
+    if pointer.is_empty() {
+        return "the spec".into();
+    }
+    let mut out = String::new();
+    for segment in pointer.split('/').skip(1) {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        if segment.parse::<usize>().is_ok() {
+            out.push_str(&format!("[{segment}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&segment);
+        }
+    }
+    out
+}
+
+/// Follows a schema location (as jsonschema reports it, possibly through `$ref`) to the
+/// schema node it names.
+fn schema_node(location: &str) -> Option<&'static Value> {
+    let root = schema();
+    let mut node = root;
+    for raw in location.split('/').skip(1) {
+        let segment = raw.replace("~1", "/").replace("~0", "~");
+        if segment == "$ref" {
+            let target = node.get("$ref")?.as_str()?.strip_prefix('#')?;
+            node = root.pointer(target)?;
+            continue;
+        }
+        node = match node {
+            Value::Object(map) => map.get(&segment)?,
+            Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+/// The schema node that holds a keyword: the location without its last segment.
+fn parent_location(location: &str) -> &str {
+    location.rsplit_once('/').map_or("", |(parent, _)| parent)
+}
+
+fn short(value: &Value) -> String {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if text.chars().count() > 60 {
+        format!("{}...", text.chars().take(57).collect::<String>())
+    } else {
+        text
+    }
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "empty (null)",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+fn type_name(name: &str) -> &str {
+    match name {
+        "boolean" => "a boolean (true or false)",
+        "integer" => "an integer",
+        "number" => "a number",
+        "string" => "a string",
+        "array" => "a list",
+        "object" => "a mapping",
+        "null" => "null",
+        other => other,
+    }
+}
+
+/// `description` plus an example of the schema node, as a hint.
+fn description_hint(node: Option<&Value>) -> Option<String> {
+    let node = node?;
+    let description = node.get("description").and_then(Value::as_str);
+    let example = node
+        .get("examples")
+        .and_then(|e| e.get(0))
+        .filter(|e| !e.is_object() && !e.is_array())
+        .map(|e| format!("e.g. `{}`", short(e)));
+    match (description, example) {
+        (Some(d), Some(e)) => Some(format!("{d} ({e})")),
+        (Some(d), None) => Some(d.to_string()),
+        (None, Some(e)) => Some(e),
+        (None, None) => None,
+    }
+}
+
+/// The closest candidate by edit distance, when it is close enough to be a typo.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let best = candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .min()?;
+    let allowed = (word.chars().count().max(best.1.chars().count()) / 3).max(2);
+    (best.0 <= allowed).then_some(best.1)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+fn backticked(values: impl IntoIterator<Item = String>) -> String {
+    values
+        .into_iter()
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// For a keyword inside `then`/`else`, the condition of its `if`, e.g. `kind: ecs`.
+fn condition(location: &str) -> Option<(String, &'static str)> {
+    let segments: Vec<&str> = location.split('/').collect();
+    let branch_index = segments
+        .iter()
+        .rposition(|s| *s == "then" || *s == "else")?;
+    let owner = segments[..branch_index].join("/");
+    let branch = if segments[branch_index] == "then" {
+        "then"
+    } else {
+        "else"
+    };
+    let test = schema_node(&owner)?.get("if")?.get("properties")?;
+    let (key, rule) = test.as_object()?.iter().next()?;
+    let value = short(rule.get("const")?);
+    Some((format!("{key}: {value}"), branch))
+}
+
+fn diagnostic(file: &str, at: Position, message: String, hint: Option<String>) -> Diagnostic {
+    Diagnostic {
+        file: file.to_string(),
+        line: at.line,
+        column: at.column,
+        message,
+        hint,
+    }
+}
+
+/// Turns one jsonschema error into diagnostics (one per unknown key).
+fn describe(
+    error: &jsonschema::ValidationError<'_>,
+    document: &Value,
+    positions: &Positions,
+    file: &str,
+) -> Vec<Diagnostic> {
+    let pointer = error.instance_path().as_str().to_string();
+    let location = error.schema_path().as_str().to_string();
+    let keyword_owner = schema_node(parent_location(&location));
+    let instance = document.pointer(&pointer).unwrap_or(&Value::Null);
+    let path = display_path(&pointer);
+    let at = positions.value(&pointer);
+    let one = |message: String, hint: Option<String>| vec![diagnostic(file, at, message, hint)];
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let allowed: Vec<&str> = keyword_owner
+                .and_then(|s| s.get("properties"))
+                .and_then(Value::as_object)
+                .map(|p| p.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            unexpected
+                .iter()
+                .map(|key| {
+                    let key_pointer = format!("{pointer}/{}", pointer_segment(key));
+                    let mut hint = String::new();
+                    if let Some(best) = closest(key, allowed.iter().copied()) {
+                        hint.push_str(&format!("did you mean `{best}`? "));
+                    }
+                    hint.push_str(&format!(
+                        "allowed keys: {}",
+                        backticked(allowed.iter().map(|k| k.to_string()))
+                    ));
+                    diagnostic(
+                        file,
+                        positions.key(&key_pointer),
+                        format!("unknown key `{key}` in {}", section(&path)),
+                        Some(hint),
+                    )
+                })
+                .collect()
+        }
+        ValidationErrorKind::FalseSchema => {
+            let key = pointer.rsplit('/').next().unwrap_or_default();
+            let message = match condition(&location) {
+                Some((test, "then")) => format!("`{path}` cannot be used with `{test}`"),
+                Some((test, _)) => {
+                    let (key_name, _) = test.split_once(": ").unwrap_or((&test, ""));
+                    let parent = parent_location(&pointer);
+                    let written = document.pointer(&format!("{parent}/{key_name}"));
+                    // Not written: the schema's default decides, say which.
+                    let default = || {
+                        let owner = location.rsplit_once("/else/")?.0;
+                        let default = schema_node(owner)?
+                            .get("properties")?
+                            .get(key_name)?
+                            .get("default")?;
+                        Some(format!("{} (the default)", short(default)))
+                    };
+                    let actual = written
+                        .map(short)
+                        .or_else(default)
+                        .unwrap_or_else(|| "its default".into());
+                    format!("`{path}` only applies with `{test}`, not `{key_name}: {actual}`")
+                }
+                None => format!("`{path}` is not allowed here"),
+            };
+            vec![diagnostic(
+                file,
+                positions.key(&pointer),
+                message,
+                Some(format!("remove `{key}`, or change the kind")),
+            )]
+        }
+        ValidationErrorKind::Type { .. } => {
+            let expected = keyword_owner
+                .and_then(|s| s.get("type"))
+                .map(|t| match t {
+                    Value::Array(types) => types
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(type_name)
+                        .collect::<Vec<_>>()
+                        .join(" or "),
+                    other => type_name(other.as_str().unwrap_or("?")).to_string(),
+                })
+                .unwrap_or_else(|| "another type".into());
+            let found = match instance {
+                Value::Null => "nothing (null)".to_string(),
+                Value::Array(_) | Value::Object(_) => json_type(instance).to_string(),
+                other => format!("{} (`{}`)", json_type(other), short(other)),
+            };
+            let mut hint = description_hint(keyword_owner);
+            if matches!(
+                instance.as_str(),
+                Some("yes" | "no" | "on" | "off" | "y" | "n")
+            ) && expected.starts_with("a boolean")
+            {
+                hint = Some(
+                    "YAML 1.2: write `true` or `false`; `yes`/`no`/`on`/`off` are strings".into(),
+                );
+            }
+            one(format!("`{path}` must be {expected}, found {found}"), hint)
+        }
+        ValidationErrorKind::Enum { options } => {
+            let allowed: Vec<String> = options
+                .as_array()
+                .map(|o| o.iter().map(short).collect())
+                .unwrap_or_default();
+            let mut hint = String::new();
+            if let Some(text) = instance.as_str()
+                && let Some(best) = closest(text, allowed.iter().map(String::as_str))
+            {
+                hint.push_str(&format!("did you mean `{best}`? "));
+            }
+            hint.push_str(&format!("allowed values: {}", backticked(allowed.clone())));
+            one(
+                format!("`{}` is not an allowed value for `{path}`", short(instance)),
+                Some(hint),
+            )
+        }
+        ValidationErrorKind::Constant { expected_value } => one(
+            format!("`{path}` must be `{}`", short(expected_value)),
+            description_hint(keyword_owner),
+        ),
+        ValidationErrorKind::Format { format } => {
+            let value = short(instance);
+            let message = match format.as_str() {
+                "ipv4-cidr" => cidr::parse(&value)
+                    .err()
+                    .unwrap_or_else(|| format!("`{value}` is not an IPv4 CIDR block")),
+                "aws-region" => format!("`{value}` is not an AWS region name"),
+                "aws-availability-zone" => {
+                    format!("`{value}` is not an availability zone name")
+                }
+                "acm-certificate-arn" => format!("`{value}` is not an ACM certificate ARN"),
+                "kms-key-arn" => format!("`{value}` is not a KMS key ARN"),
+                "secret-arn" => format!(
+                    "`{value}` is not the ARN of a Secrets Manager secret or an SSM parameter"
+                ),
+                "email" => format!("`{value}` is not an email address"),
+                other => format!("`{value}` is not a valid {other}"),
+            };
+            one(
+                format!("{message} (at `{path}`)"),
+                description_hint(keyword_owner),
+            )
+        }
+        ValidationErrorKind::Pattern { .. } => one(
+            format!("`{}` is not a valid value for `{path}`", short(instance)),
+            description_hint(keyword_owner),
+        ),
+        ValidationErrorKind::Required { property } => {
+            let key = short(property);
+            let mut message = format!("{} is missing the required key `{key}`", section(&path));
+            if let Some((test, "then")) = condition(&location) {
+                message.push_str(&format!(" (required with `{test}`)"));
+            }
+            // The property is defined next to the keyword, or (for a `then` branch that
+            // only requires it) in the mapping that holds the `if`.
+            let defined_at = |node: Option<&'static Value>| {
+                node.and_then(|s| s.get("properties"))
+                    .and_then(|p| p.get(&key))
+                    .filter(|p| p.is_object())
+            };
+            let owner = location
+                .rsplit_once("/then/")
+                .or_else(|| location.rsplit_once("/else/"))
+                .and_then(|(owner, _)| schema_node(owner));
+            // Point at the mapping's own key (`compute:`), where the key is missing.
+            vec![diagnostic(
+                file,
+                positions.key(&pointer),
+                message,
+                description_hint(defined_at(keyword_owner).or(defined_at(owner))),
+            )]
+        }
+        ValidationErrorKind::Minimum { limit } => one(
+            format!(
+                "`{path}` must be at least {limit}, found {}",
+                short(instance)
+            ),
+            description_hint(keyword_owner),
+        ),
+        ValidationErrorKind::Maximum { limit } => one(
+            format!(
+                "`{path}` must be at most {limit}, found {}",
+                short(instance)
+            ),
+            description_hint(keyword_owner),
+        ),
+        ValidationErrorKind::ExclusiveMinimum { limit } => one(
+            format!(
+                "`{path}` must be greater than {limit}, found {}",
+                short(instance)
+            ),
+            description_hint(keyword_owner),
+        ),
+        ValidationErrorKind::ExclusiveMaximum { limit } => one(
+            format!(
+                "`{path}` must be less than {limit}, found {}",
+                short(instance)
+            ),
+            description_hint(keyword_owner),
+        ),
+        ValidationErrorKind::MinLength { limit } => one(
+            format!("`{path}` must be at least {limit} characters long"),
+            description_hint(keyword_owner),
+        ),
+        ValidationErrorKind::MaxLength { limit } => one(
+            format!("`{path}` must be at most {limit} characters long"),
+            description_hint(keyword_owner),
+        ),
+        ValidationErrorKind::MinItems { limit } => one(
+            format!(
+                "`{path}` needs at least {limit} items, has {}",
+                instance.as_array().map_or(0, Vec::len)
+            ),
+            description_hint(keyword_owner),
+        ),
+        ValidationErrorKind::MaxItems { limit } => one(
+            format!(
+                "`{path}` takes at most {limit} items, has {}",
+                instance.as_array().map_or(0, Vec::len)
+            ),
+            description_hint(keyword_owner),
+        ),
+        ValidationErrorKind::MaxProperties { limit } => one(
+            format!("`{path}` takes at most {limit} entries"),
+            description_hint(keyword_owner),
+        ),
+        ValidationErrorKind::UniqueItems => {
+            // Point at the second occurrence of the first repeated item.
+            let items = instance.as_array().cloned().unwrap_or_default();
+            let repeat = (1..items.len()).find(|&j| items[..j].contains(&items[j]));
+            match repeat {
+                Some(j) => vec![diagnostic(
+                    file,
+                    positions.value(&format!("{pointer}/{j}")),
+                    format!("`{}` is listed twice in `{path}`", short(&items[j])),
+                    Some("each item may appear once".into()),
+                )],
+                None => one(format!("`{path}` has repeated items"), None),
+            }
+        }
+        ValidationErrorKind::PropertyNames { error: inner } => {
+            let key = inner.instance().as_str().unwrap_or_default().to_string();
+            let key_pointer = format!("{pointer}/{}", pointer_segment(&key));
+            let rule = match inner.kind() {
+                ValidationErrorKind::Pattern { pattern } => {
+                    format!("it must match `{pattern}`")
+                }
+                ValidationErrorKind::MaxLength { limit } => {
+                    format!("it is longer than {limit} characters")
+                }
+                ValidationErrorKind::MinLength { .. } => "it is empty".to_string(),
+                _ => inner.to_string(),
+            };
+            vec![diagnostic(
+                file,
+                positions.key(&key_pointer),
+                format!(
+                    "the key `{key}` is not allowed in {}: {rule}",
+                    section(&path)
+                ),
+                // The map's own description says what its keys are.
+                location
+                    .split("/propertyNames")
+                    .next()
+                    .and_then(schema_node)
+                    .and_then(|map| map.get("description"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            )]
+        }
+        ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. } => {
+            let alternatives: Vec<String> = schema_node(&location)
+                .and_then(Value::as_array)
+                .map(|list| list.iter().map(describe_alternative).collect())
+                .unwrap_or_default();
+            one(
+                format!(
+                    "`{}` is not valid for `{path}`: expected {}",
+                    short(instance),
+                    alternatives.join(" or ")
+                ),
+                description_hint(keyword_owner),
+            )
+        }
+        _ => one(
+            format!("`{path}`: {error}"),
+            description_hint(keyword_owner),
+        ),
+    }
+}
+
+/// "`compute`" or "the spec" (top level), for messages about a mapping.
+fn section(path: &str) -> String {
+    if path == "the spec" {
+        "the top level of the spec".into()
+    } else {
+        format!("`{path}`")
+    }
+}
+
+/// One `oneOf`/`anyOf` alternative in words: `traffic-port`, an integer from 1 to 65535.
+fn describe_alternative(schema: &Value) -> String {
+    if let Some(value) = schema.get("const") {
+        return format!("`{}`", short(value));
+    }
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        return format!("one of {}", backticked(values.iter().map(short)));
+    }
+    let kind = schema
+        .get("type")
+        .and_then(Value::as_str)
+        .map(type_name)
+        .unwrap_or("a value");
+    match (schema.get("minimum"), schema.get("maximum")) {
+        (Some(min), Some(max)) => format!("{kind} from {min} to {max}"),
+        (Some(min), None) => format!("{kind} of at least {min}"),
+        (None, Some(max)) => format!("{kind} of at most {max}"),
+        (None, None) => kind.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Calls `visit(pointer, property_schema)` for every property schema in the schema,
+    /// wherever it is nested (objects, list items, maps, `if`/`then`/`else`).
+    fn each_property(node: &Value, pointer: &str, visit: &mut impl FnMut(&str, &Value)) {
+        let Value::Object(map) = node else { return };
+        if let Some(Value::Object(properties)) = map.get("properties") {
+            for (name, property) in properties {
+                let here = format!("{pointer}/properties/{name}");
+                if property.is_object() {
+                    visit(&here, property);
+                }
+                each_property(property, &here, visit);
+            }
+        }
+        for keyword in ["items", "additionalProperties", "then", "else"] {
+            if let Some(child) = map.get(keyword) {
+                each_property(child, &format!("{pointer}/{keyword}"), visit);
+            }
+        }
+        for keyword in ["oneOf", "anyOf", "allOf"] {
+            if let Some(Value::Array(children)) = map.get(keyword) {
+                for (i, child) in children.iter().enumerate() {
+                    each_property(child, &format!("{pointer}/{keyword}/{i}"), visit);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_property_has_a_description_and_valid_examples() {
+        let mut problems = Vec::new();
+        each_property(schema(), "", &mut |pointer, property| {
+            // Only real property definitions: `then`/`else` repeat names to forbid or
+            // constrain them and are documented where the property is defined.
+            if pointer.contains("/then/") || pointer.contains("/else/") {
+                return;
+            }
+            if !property.get("description").is_some_and(Value::is_string) {
+                problems.push(format!("{pointer}: no description"));
+            }
+            let examples = property.get("examples").and_then(Value::as_array);
+            if examples.is_none_or(Vec::is_empty) {
+                problems.push(format!("{pointer}: no examples"));
+            }
+            let mut options = jsonschema::options().should_validate_formats(true);
+            for (name, check) in FORMATS.iter().chain(crate::target::formats()) {
+                options = options.with_format(*name, *check);
+            }
+            let validator = options.build(property).expect("property schema compiles");
+            for example in examples.into_iter().flatten() {
+                for error in validator.iter_errors(example) {
+                    problems.push(format!("{pointer}: example {example} is invalid: {error}"));
+                }
+            }
+            if let Some(default) = property.get("default") {
+                for error in validator.iter_errors(default) {
+                    problems.push(format!("{pointer}: default {default} is invalid: {error}"));
+                }
+            }
+        });
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    /// Compares the schema's `default`s with what `spec.rs` fills in, walking the schema,
+    /// the serialized spec and the document it came from (keys it sets are not defaults)
+    /// side by side.
+    fn compare_defaults(
+        schema: &Value,
+        value: &Value,
+        given: &Value,
+        path: &str,
+        problems: &mut Vec<String>,
+    ) {
+        if let (Some(Value::Object(properties)), Value::Object(object)) =
+            (schema.get("properties"), value)
+        {
+            for (name, property) in properties {
+                let here = format!("{path}.{name}");
+                let actual = object.get(name).unwrap_or(&Value::Null);
+                let given = given.get(name).unwrap_or(&Value::Null);
+                if let (Some(default), Value::Null) = (property.get("default"), given) {
+                    let same = match (default, actual) {
+                        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+                        (a, b) => a == b,
+                    };
+                    if !same {
+                        problems.push(format!(
+                            "{here}: schema default {default}, spec.rs {actual}"
+                        ));
+                    }
+                }
+                compare_defaults(property, actual, given, &here, problems);
+            }
+        }
+        if let (Some(items), Value::Array(values)) = (schema.get("items"), value) {
+            for (index, item) in values.iter().enumerate() {
+                let given = given.get(index).unwrap_or(&Value::Null);
+                compare_defaults(items, item, given, &format!("{path}[{index}]"), problems);
+            }
+        }
+    }
+
+    #[test]
+    fn schema_defaults_are_what_spec_rs_applies() {
+        // Minimal specs: only required keys, plus one item in every list whose items
+        // have defaults, so each default is filled in by serde and nothing else.
+        let key = serde_json::json!({ "name": "id" });
+        let specs = [
+            serde_json::json!({
+                "name": "shop", "region": "eu-west-1",
+                "network": { "cidr": "10.0.0.0/16", "availability_zones": ["eu-west-1a", "eu-west-1b"] },
+                "storage": { "buckets": [{ "name": "assets" }] },
+            }),
+            serde_json::json!({
+                "name": "shop", "region": "eu-west-1",
+                "network": { "cidr": "10.0.0.0/16", "availability_zones": ["eu-west-1a", "eu-west-1b"] },
+                "compute": { "kind": "ecs", "image": "nginx", "container_health_check": { "command": ["true"] } },
+                "database": { "kind": "dynamodb", "tables": [{
+                    "name": "sessions", "partition_key": key, "sort_key": key,
+                    "global_secondary_indexes": [{ "name": "by-id", "partition_key": key, "sort_key": key }],
+                }] },
+            }),
+        ];
+        let mut problems = Vec::new();
+        for document in specs {
+            assert!(
+                validator().iter_errors(&document).next().is_none(),
+                "the minimal spec must be valid"
+            );
+            let spec: crate::spec::Spec = serde_json::from_value(document.clone()).unwrap();
+            let value = serde_json::to_value(&spec).unwrap();
+            compare_defaults(schema(), &value, &document, "", &mut problems);
+        }
+        problems.sort();
+        problems.dedup();
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn closest_suggests_typos_only() {
+        let keys = ["instance_type", "image", "min_size", "max_size"];
+        assert_eq!(closest("instanc_type", keys), Some("instance_type"));
+        assert_eq!(closest("min_szie", keys), Some("min_size"));
+        assert_eq!(closest("database", keys), None);
+    }
+
+    #[test]
+    fn display_paths() {
+        assert_eq!(
+            display_path("/storage/buckets/0/name"),
+            "storage.buckets[0].name"
+        );
+        assert_eq!(display_path("/tags/a~1b"), "tags.a/b");
+        assert_eq!(display_path(""), "the spec");
+    }
+}
