@@ -1,19 +1,13 @@
 //! Documentation of the generated module, read back from the module's own HCL.
 //!
 //! The module README lists inputs, outputs, resources and checkov skips. Rather than
-//! keeping a second copy of that information, `README.md.j2` renders the `.tf`
-//! templates into a string (`{% include %}` keeps their HCL escaping) and hands the text
-//! to the filters here, so the README can never disagree with `variables.tf`,
-//! `outputs.tf` or the inline `#checkov:skip` comments.
+//! keeping a second copy of that information, the render stage's second phase hands
+//! the README the [`ModuleDocs`] read here from the module's rendered `.tf` files, so
+//! the README can never disagree with `variables.tf`, `outputs.tf` or the inline
+//! `#checkov:skip` comments.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
-use minijinja::value::Value;
-use minijinja::{Environment, Error as JinjaError, ErrorKind, State};
+use minijinja::Environment;
 use serde::Serialize;
-
-use crate::templates::{is_rendered, output_path};
 
 /// One `variable` block, as terraform-docs shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -60,28 +54,47 @@ pub struct CheckovSkip {
     pub reason: String,
 }
 
-thread_local! {
-    /// The README hands the same module text to several filters; parsing it is most of a
-    /// render's cost, so the last parse is kept and reused while the text is the same.
-    static LAST_PARSE: RefCell<Option<(String, Rc<hcl::Body>)>> = const { RefCell::new(None) };
+/// The module's top-level `.tf` files as rendered: their text (for checkov's comments)
+/// and their parsed bodies, in path order. Filled by the first render phase.
+#[derive(Debug, Default)]
+pub struct ModuleText {
+    text: String,
+    body: hcl::Body,
 }
 
-fn parse_body(text: &str) -> Result<Rc<hcl::Body>, JinjaError> {
-    if let Some(body) = LAST_PARSE.with_borrow(|last| {
-        last.as_ref()
-            .filter(|(cached, _)| cached == text)
-            .map(|(_, body)| Rc::clone(body))
-    }) {
-        return Ok(body);
+/// Whether a rendered file is part of the module proper (a top-level `.tf` file, not a
+/// test, not a per-environment file).
+pub fn is_module_file(path: &str) -> bool {
+    path.ends_with(".tf") && !path.contains('/')
+}
+
+/// What the module README reads from the module.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModuleDocs {
+    pub inputs: Vec<Input>,
+    pub outputs: Vec<Output>,
+    pub resources: Vec<Resource>,
+    pub requirements: Vec<Requirement>,
+    pub skips: Vec<CheckovSkip>,
+}
+
+impl ModuleText {
+    /// Adds one rendered file (callers add files in path order).
+    pub fn add(&mut self, text: &str, body: hcl::Body) {
+        self.text.push_str(text);
+        self.text.push('\n');
+        self.body.extend(body);
     }
-    let body = Rc::new(hcl::parse(text).map_err(|err| {
-        JinjaError::new(
-            ErrorKind::InvalidOperation,
-            format!("module text is not valid HCL: {err}"),
-        )
-    })?);
-    LAST_PARSE.set(Some((text.to_string(), Rc::clone(&body))));
-    Ok(body)
+
+    pub fn docs(&self) -> ModuleDocs {
+        ModuleDocs {
+            inputs: inputs(&self.body),
+            outputs: outputs(&self.body),
+            resources: resources(&self.body),
+            requirements: requirements(&self.body),
+            skips: checkov_skips(&self.text),
+        }
+    }
 }
 
 /// An expression on one line, as short as HCL allows (objects and arrays inline).
@@ -121,9 +134,8 @@ fn label(block: &hcl::Block, index: usize) -> String {
 }
 
 /// The `variable` blocks of a module text, sorted by name (terraform-docs' order).
-pub fn inputs(text: &str) -> Result<Vec<Input>, JinjaError> {
-    let body = parse_body(text)?;
-    let mut inputs: Vec<Input> = blocks(&body, "variable")
+pub fn inputs(body: &hcl::Body) -> Vec<Input> {
+    let mut inputs: Vec<Input> = blocks(body, "variable")
         .map(|block| {
             let default = block
                 .body()
@@ -146,13 +158,12 @@ pub fn inputs(text: &str) -> Result<Vec<Input>, JinjaError> {
         })
         .collect();
     inputs.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(inputs)
+    inputs
 }
 
 /// The `output` blocks of a module text, sorted by name.
-pub fn outputs(text: &str) -> Result<Vec<Output>, JinjaError> {
-    let body = parse_body(text)?;
-    let mut outputs: Vec<Output> = blocks(&body, "output")
+pub fn outputs(body: &hcl::Body) -> Vec<Output> {
+    let mut outputs: Vec<Output> = blocks(body, "output")
         .map(|block| Output {
             name: label(block, 0),
             description: string_attribute(block.body(), "description"),
@@ -160,12 +171,11 @@ pub fn outputs(text: &str) -> Result<Vec<Output>, JinjaError> {
         })
         .collect();
     outputs.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(outputs)
+    outputs
 }
 
 /// The `resource` and `data` blocks of a module text, sorted by address.
-pub fn resources(text: &str) -> Result<Vec<Resource>, JinjaError> {
-    let body = parse_body(text)?;
+pub fn resources(body: &hcl::Body) -> Vec<Resource> {
     let mut resources: Vec<Resource> = body
         .blocks()
         .filter(|block| matches!(block.identifier(), "resource" | "data"))
@@ -186,16 +196,15 @@ pub fn resources(text: &str) -> Result<Vec<Resource>, JinjaError> {
         .collect();
     resources.sort_by(|a, b| a.address.cmp(&b.address));
     resources.dedup();
-    Ok(resources)
+    resources
 }
 
 /// `required_version` and the `required_providers` of the `terraform` blocks: Terraform
 /// first, then providers by name.
-pub fn requirements(text: &str) -> Result<Vec<Requirement>, JinjaError> {
-    let body = parse_body(text)?;
+pub fn requirements(body: &hcl::Body) -> Vec<Requirement> {
     let mut core = Vec::new();
     let mut providers = Vec::new();
-    for block in blocks(&body, "terraform") {
+    for block in blocks(body, "terraform") {
         let version = string_attribute(block.body(), "required_version");
         if !version.is_empty() {
             core.push(Requirement {
@@ -227,7 +236,7 @@ pub fn requirements(text: &str) -> Result<Vec<Requirement>, JinjaError> {
     }
     providers.sort_by(|a, b| a.name.cmp(&b.name));
     core.extend(providers);
-    Ok(core)
+    core
 }
 
 /// Every `#checkov:skip=ID:reason` comment with the address of the resource block it
@@ -274,39 +283,8 @@ pub fn markdown_code(text: &str) -> String {
     }
 }
 
-/// Names of the templates that render `.tf` files of the module (not tests, not
-/// partials), sorted: the same set `render` turns into `*.tf`, user templates included.
-fn module_templates(state: &State) -> Vec<String> {
-    let mut names: Vec<String> = state
-        .env()
-        .templates()
-        .map(|(name, _)| name.to_string())
-        .filter(|name| {
-            is_rendered(name) && output_path(name).ends_with(".tf") && !name.contains('/')
-        })
-        .collect();
-    names.sort();
-    names
-}
-
-/// Registers the filters and functions above on a template environment.
+/// Registers the Markdown filters on a template environment.
 pub fn register(env: &mut Environment<'static>) {
-    env.add_function("module_templates", module_templates);
-    env.add_filter("module_inputs", |text: String| {
-        inputs(&text).map(|list| Value::from(minijinja::value::Serde(&list)))
-    });
-    env.add_filter("module_outputs", |text: String| {
-        outputs(&text).map(|list| Value::from(minijinja::value::Serde(&list)))
-    });
-    env.add_filter("module_resources", |text: String| {
-        resources(&text).map(|list| Value::from(minijinja::value::Serde(&list)))
-    });
-    env.add_filter("module_requirements", |text: String| {
-        requirements(&text).map(|list| Value::from(minijinja::value::Serde(&list)))
-    });
-    env.add_filter("checkov_skips", |text: String| {
-        Value::from(minijinja::value::Serde(checkov_skips(&text)))
-    });
     env.add_filter("md_cell", |text: String| markdown_cell(&text));
     env.add_filter("md_code", |text: String| markdown_code(&text));
 }
@@ -354,7 +332,7 @@ resource "aws_db_instance" "this" {
 
     #[test]
     fn inputs_carry_type_default_and_required() {
-        let inputs = inputs(MODULE).unwrap();
+        let inputs = inputs(&hcl::parse(MODULE).unwrap());
         let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
         assert_eq!(names, ["alarm_emails", "certificate_arn", "environment"]);
         assert_eq!(inputs[0].type_expr, "list(string)");
@@ -368,11 +346,10 @@ resource "aws_db_instance" "this" {
 
     #[test]
     fn outputs_and_resources_are_listed() {
-        let outputs = outputs(MODULE).unwrap();
+        let outputs = outputs(&hcl::parse(MODULE).unwrap());
         assert_eq!(outputs.len(), 1);
         assert_eq!(outputs[0].description, "Endpoint.");
-        let addresses: Vec<String> = resources(MODULE)
-            .unwrap()
+        let addresses: Vec<String> = resources(&hcl::parse(MODULE).unwrap())
             .into_iter()
             .map(|r| r.address)
             .collect();
@@ -405,7 +382,7 @@ terraform {
   backend "s3" {}
 }
 "#;
-        let requirements = requirements(text).unwrap();
+        let requirements = requirements(&hcl::parse(text).unwrap());
         let pairs: Vec<(&str, &str)> = requirements
             .iter()
             .map(|r| (r.name.as_str(), r.version.as_str()))
@@ -445,10 +422,5 @@ terraform {
         assert_eq!(markdown_cell("a|b\nc"), "a\\|b c");
         assert_eq!(markdown_code("x`y"), "`` x`y ``");
         assert_eq!(markdown_code("\"t3.micro\""), "`\"t3.micro\"`");
-    }
-
-    #[test]
-    fn invalid_hcl_is_an_error_not_a_panic() {
-        assert!(inputs("variable \"x\" {").is_err());
     }
 }

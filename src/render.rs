@@ -83,7 +83,7 @@ fn environment_with(
     env.set_formatter(format_value);
     env.add_filter("hcl", hcl_filter);
     env.add_filter("hcl_string", |value: String| hcl_string(&value));
-    // Inputs, outputs and checkov skips of the module README, read from the .tf text.
+    // Markdown helpers of the module README.
     crate::module_docs::register(&mut env);
     for (name, source) in sources {
         env.add_template_owned(name.clone(), source.clone())
@@ -98,9 +98,13 @@ pub fn render(model: &Model, sources: &TemplateSources) -> Result<Rendered, Rend
     render_with(model, sources, &TemplateFiles::new())
 }
 
-/// [`render`], naming user templates by their file in errors. Templates named
-/// `_env.*.j2` are rendered once per environment with `env` in the context
-/// ([`crate::environments`]).
+/// [`render`], naming user templates by their file in errors.
+///
+/// Two phases: every file first, then the documents (`*.md`), whose context adds
+/// `module`: the inputs, outputs, resources, requirements and checkov skips read from the
+/// module's rendered top-level `.tf` files (each parsed once, by the same check that
+/// proves every HCL file parses). Templates named `_env.*.j2` are rendered once per
+/// environment with `env` in the context ([`crate::environments`]).
 pub fn render_with(
     model: &Model,
     sources: &TemplateSources,
@@ -108,24 +112,19 @@ pub fn render_with(
 ) -> Result<Rendered, RenderError> {
     let env = environment_with(sources, files)?;
     let context = Value::from(minijinja::value::Serde(model));
-    let mut rendered = Rendered::new();
-    let mut emit = |name: &str, path: String, context: &Value| -> Result<(), RenderError> {
-        let template = env
-            .get_template(name)
-            .map_err(|err| RenderError::Template(describe_in(&err, files)))?;
-        let text = template
-            .render(context)
-            .map_err(|err| RenderError::Template(describe_in(&err, files)))?;
-        if text.trim().is_empty() {
-            return Ok(());
-        }
-        let text = with_header(&path, &text, &model.spec_file);
-        check_hcl(&path, &text)?;
-        rendered.insert(path, text);
-        Ok(())
+    let mut out = RenderRun {
+        env: &env,
+        files,
+        spec_file: &model.spec_file,
+        rendered: Rendered::new(),
+        module: crate::module_docs::ModuleText::default(),
     };
-    for name in sources.keys().filter(|name| is_rendered(name)) {
-        emit(name, output_path(name).to_string(), &context)?;
+    let (documents, files_first): (Vec<&String>, Vec<&String>) = sources
+        .keys()
+        .filter(|name| is_rendered(name))
+        .partition(|name| output_path(name).ends_with(".md"));
+    for name in files_first {
+        out.emit(name, output_path(name).to_string(), &context)?;
     }
     let per_env: Vec<&String> = sources
         .keys()
@@ -138,10 +137,52 @@ pub fn render_with(
         };
         for name in &per_env {
             let path = crate::environments::output_path(name, &env_context.name);
-            emit(name, path, &context)?;
+            out.emit(name, path, &context)?;
         }
     }
-    Ok(rendered)
+    let docs = minijinja::context! {
+        module => Value::from(minijinja::value::Serde(&out.module.docs())),
+        ..context.clone()
+    };
+    for name in documents {
+        out.emit(name, output_path(name).to_string(), &docs)?;
+    }
+    Ok(out.rendered)
+}
+
+/// The files of one render as they are produced, and the module text the documents
+/// phase reads.
+struct RenderRun<'a> {
+    env: &'a Environment<'static>,
+    files: &'a TemplateFiles,
+    spec_file: &'a str,
+    rendered: Rendered,
+    module: crate::module_docs::ModuleText,
+}
+
+impl RenderRun<'_> {
+    /// Renders template `name` to `path`: with its header, parsed if it is HCL. Outputs
+    /// that are only whitespace are left out.
+    fn emit(&mut self, name: &str, path: String, context: &Value) -> Result<(), RenderError> {
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|err| RenderError::Template(describe_in(&err, self.files)))?;
+        let text = template
+            .render(context)
+            .map_err(|err| RenderError::Template(describe_in(&err, self.files)))?;
+        if text.trim().is_empty() {
+            return Ok(());
+        }
+        let text = with_header(&path, &text, self.spec_file);
+        if let Some(body) = check_hcl(&path, &text)?
+            && crate::module_docs::is_module_file(&path)
+        {
+            self.module.add(&text, body);
+        }
+        self.rendered.insert(path, text);
+        Ok(())
+    }
 }
 
 /// Renders one partial (e.g. `_diagram.mmd.j2` for `hagen graph`) with the model as
@@ -234,12 +275,14 @@ fn with_header(path: &str, text: &str, spec_file: &str) -> String {
     }
 }
 
-fn check_hcl(path: &str, text: &str) -> Result<(), RenderError> {
+/// Parses an HCL output (the proof that every written HCL file parses); `None` for
+/// other files.
+fn check_hcl(path: &str, text: &str) -> Result<Option<hcl::Body>, RenderError> {
     if !is_hcl(path) {
-        return Ok(());
+        return Ok(None);
     }
     hcl::parse(text)
-        .map(|_| ())
+        .map(Some)
         .map_err(|err| RenderError::InvalidHcl {
             path: path.to_string(),
             message: err.to_string(),
