@@ -272,8 +272,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Templates(command) => done(templates_command(command, template_dir, &ui)),
         Command::Graph { spec, format } => {
             let model = crate::model_from_file(&spec)?;
-            let set = TemplateSet::load(model.target, template_dir)?;
-            done(print_stdout(&crate::graph::graph(&model, &set, format)?))
+            done(print_stdout(&crate::graph::graph(&model, format)))
         }
         Command::Completions { shell } => {
             let mut out = Vec::new();

@@ -179,7 +179,7 @@ mod tests {
     fn per_environment_output_paths() {
         assert!(is_per_environment("environments/_env.tfvars.j2"));
         assert!(!is_per_environment("environments/_envoy.tfvars.j2"));
-        assert!(!is_per_environment("_diagram.mmd.j2"));
+        assert!(!is_per_environment("_partial.tf.j2"));
         assert_eq!(
             output_path("environments/_env.s3.tfbackend.j2", "dev"),
             "environments/dev.s3.tfbackend"

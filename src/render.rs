@@ -101,8 +101,9 @@ pub fn render(model: &Model, sources: &TemplateSources) -> Result<Rendered, Rend
 /// [`render`], naming user templates by their file in errors.
 ///
 /// Two phases: every file first, then the documents (`*.md`), whose context adds
-/// `module`: the inputs, outputs, resources, requirements and checkov skips read from the
-/// module's rendered top-level `.tf` files (each parsed once, by the same check that
+/// `diagram` (the Mermaid text of [`crate::graph`]) and `module`: the inputs, outputs,
+/// resources, requirements and checkov skips read from the module's rendered top-level
+/// `.tf` files (each parsed once, by the same check that
 /// proves every HCL file parses). Templates named `_env.*.j2` are rendered once per
 /// environment with `env` in the context ([`crate::environments`]).
 pub fn render_with(
@@ -140,8 +141,11 @@ pub fn render_with(
             out.emit(name, path, &context)?;
         }
     }
+    let mut diagram = crate::graph::graph(model, crate::graph::GraphFormat::Mermaid);
+    diagram.pop(); // the template puts the line break
     let docs = minijinja::context! {
         module => Value::from(minijinja::value::Serde(&out.module.docs())),
+        diagram => diagram,
         ..context.clone()
     };
     for name in documents {
@@ -183,23 +187,6 @@ impl RenderRun<'_> {
         self.rendered.insert(path, text);
         Ok(())
     }
-}
-
-/// Renders one partial (e.g. `_diagram.mmd.j2` for `hagen graph`) with the model as
-/// context, without a header.
-pub fn render_partial(
-    model: &Model,
-    sources: &TemplateSources,
-    files: &TemplateFiles,
-    name: &str,
-) -> Result<String, RenderError> {
-    let env = environment_with(sources, files)?;
-    let template = env
-        .get_template(name)
-        .map_err(|err| RenderError::Template(describe_in(&err, files)))?;
-    template
-        .render(minijinja::value::Serde(model))
-        .map_err(|err| RenderError::Template(describe_in(&err, files)))
 }
 
 /// [`describe`], with a user template named by its file path: the error is in a file
