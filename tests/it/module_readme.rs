@@ -2,6 +2,7 @@
 //! tables list exactly the variables and outputs of the `.tf` files, its checkov table
 //! lists exactly the inline skips, and its security section tells the truth about HTTP.
 
+use crate::support;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -15,18 +16,6 @@ fn example(name: &str) -> PathBuf {
 
 fn render(spec: &Path) -> Rendered {
     hagen::render_file(spec, &builtin_templates()).expect("example renders")
-}
-
-fn examples() -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> =
-        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
-            .collect();
-    paths.sort();
-    assert!(!paths.is_empty());
-    paths
 }
 
 /// Names of the blocks `identifier "NAME" {` across every `.tf` file, parsed with an HCL
@@ -57,7 +46,7 @@ fn readme_anchors(readme: &str, prefix: &str) -> BTreeSet<String> {
 
 #[test]
 fn inputs_and_outputs_tables_match_the_module() {
-    for spec in examples() {
+    for spec in support::valid_specs() {
         let rendered = render(&spec);
         let readme = &rendered["README.md"];
         assert_eq!(
@@ -77,7 +66,7 @@ fn inputs_and_outputs_tables_match_the_module() {
 
 #[test]
 fn checkov_table_lists_every_inline_skip() {
-    for spec in examples() {
+    for spec in support::valid_specs() {
         let rendered = render(&spec);
         let in_code: BTreeSet<String> = rendered
             .iter()

@@ -9,20 +9,6 @@ use hcl::{Block, Body, Expression};
 
 use crate::support;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn examples() -> Vec<PathBuf> {
-    let mut specs: Vec<PathBuf> = std::fs::read_dir(repo().join("examples"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
-        .collect();
-    specs.sort();
-    specs
-}
-
 /// Every `resource` block of the rendered module, keyed by `type.name`.
 fn resources(spec: &Path) -> BTreeMap<String, Block> {
     let rendered = hagen::render_file(spec, &hagen::render::builtin_templates())
@@ -147,7 +133,7 @@ fn derived_names_fit_aws_limits_with_the_longest_name_and_environment() {
 
 #[test]
 fn nat_gateways_follow_the_spec_and_the_database_tier_never_routes_out() {
-    for spec in examples() {
+    for spec in support::valid_specs() {
         let resources = resources(&spec);
         let model = hagen::model_from_file(&spec).unwrap();
         let nat_keys = resources
@@ -196,7 +182,7 @@ fn nat_gateways_follow_the_spec_and_the_database_tier_never_routes_out() {
 
 #[test]
 fn only_the_load_balancer_is_open_to_the_internet_and_only_on_80_and_443() {
-    for spec in examples() {
+    for spec in support::valid_specs() {
         let resources = resources(&spec);
         let mut internet_ports = Vec::new();
         for (address, block) in &resources {
@@ -270,60 +256,17 @@ fn a_health_check_port_apart_from_the_app_port_gets_its_own_rules() {
     );
 }
 
-/// Spec settings the examples do not use, each switching a branch of the templates: they
-/// must still give `fmt`-clean HCL that validates.
-const VARIANTS: &[(&str, &str)] = &[
-    (
-        "fixed-ami-requests-no-flow-logs",
-        "name: variant\nenvironment: qa\nregion: ap-southeast-2\n\
-         network:\n  cidr: 10.9.0.0/16\n  availability_zones: [ap-southeast-2a, ap-southeast-2b]\n\
-         \x20 nat_gateways: single\n  flow_logs:\n    enabled: false\n\
-         load_balancer:\n  access_logs:\n    enabled: true\n  health_check:\n    port: 8080\n\
-         compute:\n  ami: ami-0123456789abcdef0\n  scaling:\n    metric: requests\n    target: 1000\n",
-    ),
-    (
-        "step-no-nat-inline-user-data",
-        "name: variant\nregion: eu-west-1\n\
-         network:\n  cidr: 10.0.0.0/16\n  availability_zones: [eu-west-1a, eu-west-1b]\n\
-         \x20 nat_gateways: none\n\
-         load_balancer:\n  health_check:\n    port: 9000\n\
-         compute:\n  user_data: \"#!/bin/sh\\necho no trailing newline\"\n\
-         \x20 scaling:\n    policy: step\n",
-    ),
-];
-
+/// User data survives the header hagen adds: the shebang stays first and the script ends
+/// in exactly one newline (the variant's inline script has none). Formatting, validation
+/// and self-tests of every variant run in `terraform.rs`, with the examples.
 #[test]
-fn spec_variants_render_fmt_clean_hcl_that_validates() {
-    let Some(terraform) = support::require_tool(
-        "terraform or tofu",
-        support::terraform_binary(),
-        "install OpenTofu or Terraform",
-    ) else {
-        return;
-    };
-    for (name, yaml) in VARIANTS {
-        let dir = tempfile::tempdir().unwrap();
-        let spec = spec_file(dir.path(), yaml);
-        let rendered = support::render(&spec);
-        let module = dir.path().join("module");
-        support::write_fresh(&rendered, &module);
-        if let Some(script) = rendered.get("user_data.sh") {
-            assert!(script.starts_with("#!"), "{name}: shebang not first");
-            assert!(
-                script.ends_with("newline\n") && !script.ends_with("\n\n"),
-                "{name}: user data must end in exactly one newline"
-            );
-        }
-        let tf = |args: &[&str]| {
-            support::run_ok(
-                support::terraform_command(&terraform)
-                    .args(args)
-                    .current_dir(&module),
-                &format!("{name}: {}", args.join(" ")),
-            )
-        };
-        tf(&["fmt", "-check", "-recursive", "-diff"]);
-        tf(&["init", "-backend=false", "-input=false", "-no-color"]);
-        tf(&["validate", "-no-color"]);
-    }
+fn inline_user_data_keeps_its_shebang_first_and_one_final_newline() {
+    let spec = support::repo_root().join("tests/fixtures/valid/step-no-nat-inline-user-data.yaml");
+    let rendered = support::render(&spec);
+    let script = &rendered["user_data.sh"];
+    assert!(script.starts_with("#!"), "shebang not first:\n{script}");
+    assert!(
+        script.ends_with("newline\n") && !script.ends_with("\n\n"),
+        "user data must end in exactly one newline:\n{script}"
+    );
 }

@@ -1,4 +1,5 @@
-//! Snapshots of every file rendered from every bundled example, and proof that rendering
+//! Snapshots of every file rendered from every valid spec (bundled examples and
+//! `tests/fixtures/valid/`), and proof that rendering
 //! is deterministic: byte-identical across runs, whatever the working directory and
 //! however the spec path is written.
 //!
@@ -23,7 +24,7 @@ fn snapshot_name(path: &str) -> String {
 
 #[test]
 fn rendered_examples() {
-    for spec in support::example_specs() {
+    for spec in support::valid_specs() {
         let name = support::example_name(&spec);
         let rendered = support::render(&spec);
         let mut settings = insta::Settings::clone_current();
@@ -43,7 +44,7 @@ fn rendered_examples() {
 
 #[test]
 fn rendering_twice_is_byte_identical() {
-    for spec in support::example_specs() {
+    for spec in support::valid_specs() {
         let first = support::render(&spec);
         let second = support::render(&spec);
         assert_eq!(

@@ -1,6 +1,7 @@
 //! Template customization (`--templates DIR`), the template context reference, and the
 //! per-environment files.
 
+use crate::support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -16,16 +17,6 @@ fn repo() -> PathBuf {
 
 fn example(name: &str) -> PathBuf {
     repo().join("examples").join(name)
-}
-
-fn examples() -> Vec<PathBuf> {
-    let mut specs: Vec<PathBuf> = std::fs::read_dir(repo().join("examples"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    specs.sort();
-    specs
 }
 
 fn hagen() -> Command {
@@ -320,7 +311,7 @@ fn every_context_variable_of_every_example_is_documented_with_its_type() {
         .into_iter()
         .map(|e| (e.path, e.kind))
         .collect();
-    let models: Vec<Json> = examples()
+    let models: Vec<Json> = support::valid_specs()
         .iter()
         .map(|spec| serde_json::to_value(hagen::model_from_file(spec).unwrap()).unwrap())
         .collect();
@@ -333,7 +324,7 @@ fn every_context_variable_of_every_example_is_documented_with_its_type() {
         .map(|(p, k, _)| (p.to_string(), k.to_string()))
         .collect();
     let mut envs = Vec::new();
-    for spec in examples() {
+    for spec in support::valid_specs() {
         let model = hagen::model_from_file(&spec).unwrap();
         for env in hagen::environments::resolve(&model) {
             envs.push(serde_json::json!({ "env": env }));
@@ -402,7 +393,7 @@ fn options_example_renders_one_tfvars_per_environment_with_its_overrides() {
 
 #[test]
 fn every_tfvars_variable_is_declared_by_the_module() {
-    for spec in examples() {
+    for spec in support::valid_specs() {
         let rendered = render(&spec, None).unwrap();
         let declared = declared_variables(&rendered["variables.tf"]);
         for (path, text) in rendered.iter().filter(|(p, _)| p.ends_with(".tfvars")) {

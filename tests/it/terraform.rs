@@ -111,7 +111,7 @@ fn for_each_example(mut check: impl FnMut(&Path) -> Result<(), String>) {
                 .collect()
         });
     let mut failures = Vec::new();
-    for spec in support::example_specs() {
+    for spec in support::valid_specs() {
         let name = support::example_name(&spec);
         if only.as_ref().is_some_and(|only| !only.contains(&name)) {
             continue;
@@ -424,7 +424,7 @@ fn self_test_text(rendered: &hagen::render::Rendered) -> String {
 
 #[test]
 fn every_alarm_notifies_someone_and_the_self_tests_check_each_one() {
-    for spec in support::example_specs() {
+    for spec in support::valid_specs() {
         let name = support::example_name(&spec);
         let rendered = support::render(&spec);
         let self_tests = self_test_text(&rendered);
@@ -469,7 +469,7 @@ fn every_alarm_notifies_someone_and_the_self_tests_check_each_one() {
 #[test]
 fn only_the_load_balancer_accepts_traffic_from_the_internet() {
     const INTERNET: [&str; 2] = ["\"0.0.0.0/0\"", "\"::/0\""];
-    for spec in support::example_specs() {
+    for spec in support::valid_specs() {
         let name = support::example_name(&spec);
         let rendered = support::render(&spec);
         let self_tests = self_test_text(&rendered);
@@ -524,7 +524,7 @@ fn only_the_load_balancer_accepts_traffic_from_the_internet() {
 
 #[test]
 fn every_checkov_skip_gives_a_reason_and_the_module_readme_lists_it() {
-    for spec in support::example_specs() {
+    for spec in support::valid_specs() {
         let name = support::example_name(&spec);
         let rendered = support::render(&spec);
         let readme = rendered.get("README.md").map(String::as_str).unwrap_or("");
@@ -557,7 +557,7 @@ fn the_app_tier_admits_only_the_load_balancer_and_the_database_only_the_app_tier
             "aws_security_group.app.id",
         ),
     ];
-    for spec in support::example_specs() {
+    for spec in support::valid_specs() {
         let name = support::example_name(&spec);
         let rendered = support::render(&spec);
         let mut app_rules = 0;

@@ -29,12 +29,36 @@ pub fn example_specs() -> Vec<PathBuf> {
     specs
 }
 
-/// File stem of a spec, e.g. `production` for `examples/production.yaml`.
+/// Every valid spec every per-spec check runs on (snapshots, fmt/validate, self-tests,
+/// checkov): the bundled examples, then the variants in `tests/fixtures/valid/`.
+pub fn valid_specs() -> Vec<PathBuf> {
+    let mut specs = example_specs();
+    let mut variants: Vec<PathBuf> = std::fs::read_dir(repo_root().join("tests/fixtures/valid"))
+        .expect("tests/fixtures/valid/ is readable")
+        .map(|entry| entry.expect("tests/fixtures/valid/ entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+        .collect();
+    variants.sort();
+    specs.extend(variants);
+    specs
+}
+
+/// Short name of a spec: the file stem for a bundled example (`production`), prefixed
+/// with `valid-` for a fixture variant, so the two never share a snapshot folder.
 pub fn example_name(spec: &Path) -> String {
-    spec.file_stem()
+    let stem = spec
+        .file_stem()
         .expect("spec has a file name")
         .to_string_lossy()
-        .into_owned()
+        .into_owned();
+    if spec
+        .parent()
+        .is_some_and(|dir| dir.ends_with("fixtures/valid"))
+    {
+        format!("valid-{stem}")
+    } else {
+        stem
+    }
 }
 
 /// Renders a spec with the built-in templates, in memory.
