@@ -158,12 +158,12 @@ fn resolve_one(model: &Model, base: &Json, name: &str, overrides: &Json) -> EnvC
 /// Whether a template is rendered once per environment: its file name starts `_env.`.
 pub fn is_per_environment(template_name: &str) -> bool {
     let file = template_name.rsplit('/').next().unwrap_or(template_name);
-    file.starts_with("_env.") && template_name.ends_with(crate::render::TEMPLATE_SUFFIX)
+    file.starts_with("_env.") && template_name.ends_with(crate::templates::TEMPLATE_SUFFIX)
 }
 
 /// `environments/_env.tfvars.j2` for `dev` -> `environments/dev.tfvars`.
 pub fn output_path(template_name: &str, env: &str) -> String {
-    let path = crate::render::output_path(template_name);
+    let path = crate::templates::output_path(template_name);
     let (dir, file) = match path.rsplit_once('/') {
         Some((dir, file)) => (format!("{dir}/"), file),
         None => (String::new(), path),
