@@ -1,5 +1,9 @@
 //! The AWS target: its schema formats, its semantic rules and its templates
 //! (`templates/aws/`).
 
+pub mod engines;
 pub mod formats;
+pub mod instances;
+pub mod regions;
 pub mod rules;
+pub mod schedule;
