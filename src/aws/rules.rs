@@ -799,6 +799,209 @@ fn image_rules(spec: &Spec, region: &Region, c: &mut Checker<'_>) {
 mod tests {
     use super::*;
 
+    /// Diagnostics of a spec: `(line, message, hint)`.
+    fn problems(yaml: &str) -> Vec<(usize, String, String)> {
+        let loaded =
+            crate::load::load_from_bytes(std::path::Path::new("spec.yaml"), yaml.into()).unwrap();
+        crate::validate::check(&loaded)
+            .into_iter()
+            .map(|d| (d.line, d.message, d.hint.unwrap_or_default()))
+            .collect()
+    }
+
+    fn spec(region: &str, rest: &str) -> String {
+        format!(
+            "name: shop\nregion: {region}\nnetwork:\n  cidr: 10.0.0.0/16\n  availability_zones: [{region}a, {region}b]\n{rest}"
+        )
+    }
+
+    fn one(yaml: &str) -> (usize, String, String) {
+        let found = problems(yaml);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        found.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn regions_and_zones_must_exist() {
+        let (line, message, hint) = one(&spec("eu-centrl-1", ""));
+        assert_eq!(
+            (line, message.as_str()),
+            (2, "`eu-centrl-1` is not an AWS region")
+        );
+        assert_eq!(hint, "did you mean `eu-central-1`?");
+        let (_, message, hint) = one(&spec("eu-west-1", "").replace("eu-west-1b]", "eu-west-1e]"));
+        assert!(
+            message.contains("has no availability zone `eu-west-1e`"),
+            "{message}"
+        );
+        assert!(
+            hint.ends_with("eu-west-1a, eu-west-1b, eu-west-1c"),
+            "{hint}"
+        );
+        assert_eq!(problems(&spec("il-central-1", "")), []);
+    }
+
+    #[test]
+    fn graviton_instance_types_need_an_arm64_ami() {
+        let ami = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default";
+        let (line, message, _) = one(&spec(
+            "eu-west-1",
+            &format!("compute:\n  instance_type: t4g.small\n  ami: {ami}-x86_64\n"),
+        ));
+        assert_eq!(line, 8);
+        assert!(
+            message.contains("for x86_64, but `t4g.small` is an arm64"),
+            "{message}"
+        );
+        assert_eq!(
+            problems(&spec(
+                "eu-west-1",
+                &format!("compute:\n  instance_type: t4g.small\n  ami: {ami}-arm64\n")
+            )),
+            []
+        );
+        let (_, message, _) = one(&spec(
+            "eu-west-1",
+            "compute:\n  instance_type: c7g.large\nenvironments:\n  dev:\n    compute:\n      instance_type: t3.small\n",
+        ));
+        assert!(
+            message.contains("the module's AMI is for arm64"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn derived_names_avoid_reserved_words() {
+        let (line, message, _) =
+            one(&spec("eu-west-1", "").replace("name: shop", "name: internal"));
+        assert_eq!(line, 1);
+        assert!(message.contains("`internal-prod-alb`"), "{message}");
+        // `internalapp-prod-alb` does not begin with `internal-`.
+        assert_eq!(
+            problems(&spec("eu-west-1", "").replace("name: shop", "name: internalapp")),
+            []
+        );
+        let (_, message, _) = one(
+            &spec("eu-west-1", "storage:\n  buckets:\n    - name: assets\n")
+                .replace("name: shop", "name: sthree"),
+        );
+        assert!(
+            message.contains("S3 reserves names with `sthree-`"),
+            "{message}"
+        );
+        assert_eq!(reserved_bucket_affix("x-y--table-s3"), Some("--table-s3"));
+        assert_eq!(reserved_bucket_affix("xn--abc"), Some("xn--"));
+        assert_eq!(reserved_bucket_affix("shop-prod-assets-123456789012"), None);
+    }
+
+    #[test]
+    fn arns_must_be_in_the_region_and_partition() {
+        let cert = "arn:aws:acm:us-east-1:123456789012:certificate/0e1a6b2c-1234";
+        let (line, message, hint) = one(&spec(
+            "eu-west-1",
+            &format!("load_balancer:\n  certificate_arn: {cert}\n"),
+        ));
+        assert_eq!(line, 7);
+        assert_eq!(
+            message,
+            "this certificate is in region `us-east-1`, not in `eu-west-1`"
+        );
+        assert!(hint.contains("ACM in eu-west-1"), "{hint}");
+        let key = "arn:aws:kms:cn-north-1:123456789012:key/1234abcd";
+        let (_, message, _) = one(&spec(
+            "cn-north-1",
+            &format!("backup:\n  kms_key_arn: {key}\n"),
+        ));
+        assert!(
+            message.contains("partition `aws`, but region `cn-north-1` is in `aws-cn`"),
+            "{message}"
+        );
+        // With NAT, ECS reads a secret of another region by its ARN.
+        let secrets = "compute:\n  kind: ecs\n  image: public.ecr.aws/nginx/nginx:1.27\n  secrets:\n    TOKEN: arn:aws:secretsmanager:us-east-1:123456789012:secret:t-AbCdEf\n";
+        assert_eq!(problems(&spec("eu-west-1", secrets)), []);
+    }
+
+    #[test]
+    fn backup_jobs_stay_clear_of_the_rds_windows() {
+        let (line, message, _) = one(&spec(
+            "eu-west-1",
+            "backup:\n  include_database: true\n  schedule: cron(0 5 * * ? *)\n",
+        ));
+        assert_eq!(line, 8);
+        assert!(
+            message.contains("maintenance window `sun:04:30-sun:05:30`"),
+            "{message}"
+        );
+        // Without the database in the plan, RDS windows do not matter.
+        assert_eq!(
+            problems(&spec(
+                "eu-west-1",
+                "backup:\n  schedule: cron(0 5 * * ? *)\n"
+            )),
+            []
+        );
+        let (_, message, _) = one(&spec(
+            "eu-west-1",
+            "backup:\n  include_database: true\n  schedule: cron(0 5 * *)\n",
+        ));
+        assert!(
+            message.starts_with("cannot read `backup.schedule`"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn engine_versions_in_standard_support_with_real_families() {
+        for (version, expected) in [
+            ("\"8\"", "names no major version"),
+            (
+                "\"8.0.39\"",
+                "MySQL 8.0 left RDS standard support on 2026-07-31",
+            ),
+            ("\"9.1\"", "RDS has no MySQL major version 9.1"),
+        ] {
+            let (line, message, hint) = one(&spec(
+                "eu-west-1",
+                &format!("database:\n  engine: mysql\n  engine_version: {version}\n"),
+            ));
+            assert_eq!(line, 8);
+            assert!(message.contains(expected), "{message}");
+            assert!(hint.contains("8.4"), "{hint}");
+        }
+        assert_eq!(
+            problems(&spec(
+                "eu-west-1",
+                "database:\n  engine: mysql\n  engine_version: \"8.4.3\"\n"
+            )),
+            []
+        );
+    }
+
+    #[test]
+    fn without_nat_images_come_from_the_regions_ecr() {
+        let ecs = |image: &str| {
+            spec(
+                "eu-west-1",
+                &format!("  nat_gateways: none\ncompute:\n  kind: ecs\n  image: {image}\n"),
+            )
+        };
+        for image in [
+            "nginx:1.27",
+            "public.ecr.aws/nginx/nginx:1.27",
+            "ghcr.io/acme/shop:1",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:1",
+        ] {
+            let (line, message, hint) = one(&ecs(image));
+            assert_eq!(line, 9, "{image}");
+            assert!(message.contains("can never be pulled"), "{message}");
+            assert!(hint.contains("nat_gateways: single"), "{hint}");
+        }
+        assert_eq!(
+            problems(&ecs("123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:1")),
+            []
+        );
+    }
+
     #[test]
     fn fargate_sizes() {
         assert!(fargate_memory_allowed(256, 512));
