@@ -85,6 +85,7 @@ pub fn rules(spec: &Spec, c: &mut Checker<'_>) {
     name_rules(spec, c);
     architecture_rules(spec, c);
     engine_rules(spec, c);
+    rds_window_rules(spec, c);
     backup_window_rules(spec, c);
 
     let compute = &spec.compute;
@@ -702,6 +703,64 @@ fn engine_rules(spec: &Spec, c: &mut Checker<'_>) {
     }
 }
 
+/// RDS windows: each at least 30 minutes, and the daily backup window never inside the
+/// weekly maintenance window (CreateDBInstance `PreferredBackupWindow`,
+/// `PreferredMaintenanceWindow`:
+/// <https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html>).
+fn rds_window_rules(spec: &Spec, c: &mut Checker<'_>) {
+    let database = &spec.database;
+    if database.kind != DatabaseKind::Rds {
+        return;
+    }
+    let (Some(daily), Some(weekly)) = (
+        schedule::daily_window(&database.backup_window),
+        schedule::weekly_window(&database.maintenance_window),
+    ) else {
+        return; // the schema patterns reported it
+    };
+    for (pointer, text, minutes) in [
+        (
+            "/database/backup_window",
+            &database.backup_window,
+            daily[0].minutes(),
+        ),
+        (
+            "/database/maintenance_window",
+            &database.maintenance_window,
+            weekly.minutes(),
+        ),
+    ] {
+        if minutes < 30 {
+            c.report(
+                Site::Value(pointer),
+                &[],
+                format!("the RDS window `{text}` lasts {minutes} minutes; RDS needs at least 30"),
+                Some("e.g. `03:00-04:00` (backup) or `sun:04:30-sun:05:30` (maintenance), UTC"),
+            );
+        }
+    }
+    if daily.iter().any(|day| day.overlaps(&weekly)) {
+        let site = written(
+            c,
+            &["/database/maintenance_window", "/database/backup_window"],
+        );
+        let other = if site == "/database/backup_window" {
+            "/database/maintenance_window"
+        } else {
+            "/database/backup_window"
+        };
+        c.report(
+            Site::Value(site),
+            &[other],
+            format!(
+                "the RDS backup window `{}` overlaps the maintenance window `{}`",
+                database.backup_window, database.maintenance_window
+            ),
+            Some("RDS refuses windows that overlap: move one of them (both UTC)"),
+        );
+    }
+}
+
 /// AWS Backup jobs of the RDS instance must start an hour clear of its windows.
 fn backup_window_rules(spec: &Spec, c: &mut Checker<'_>) {
     let (backup, database) = (&spec.backup, &spec.database);
@@ -948,6 +1007,28 @@ mod tests {
             message.starts_with("cannot read `backup.schedule`"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn rds_windows_last_30_minutes_and_do_not_overlap() {
+        let (line, message, _) = one(&spec(
+            "eu-west-1",
+            "database:\n  maintenance_window: \"sun:02:30-sun:03:30\"\n",
+        ));
+        assert_eq!(line, 7);
+        assert!(
+            message.contains("overlaps the maintenance window"),
+            "{message}"
+        );
+        let (_, message, _) = one(&spec(
+            "eu-west-1",
+            "database:\n  backup_window: \"03:00-03:00\"\n",
+        ));
+        assert!(message.contains("lasts 0 minutes"), "{message}");
+        // DynamoDB has no RDS windows.
+        let tables =
+            "database:\n  kind: dynamodb\n  tables: [{name: t, partition_key: {name: id}}]\n";
+        assert_eq!(problems(&spec("eu-west-1", tables)), []);
     }
 
     #[test]

@@ -24,6 +24,14 @@ pub struct Span {
 }
 
 impl Span {
+    pub fn minutes(&self) -> u32 {
+        self.end - self.start
+    }
+
+    pub fn overlaps(&self, other: &Span) -> bool {
+        self.overlaps_with_margin(other, 0)
+    }
+
     fn overlaps_with_margin(&self, other: &Span, margin: u32) -> bool {
         // Compare on the unrolled week: the other span shifted a week either way too.
         [0, WEEK, 2 * WEEK].iter().any(|shift| {
@@ -231,6 +239,23 @@ mod tests {
         assert_eq!(
             collides("cron(0 5 ? * SUN *)", "01:00-02:00", "sat:03:00-sat:04:00"),
             None
+        );
+    }
+
+    #[test]
+    fn window_lengths_and_overlaps() {
+        let daily = daily_window("23:45-00:15").unwrap();
+        assert_eq!(daily[0].minutes(), 30);
+        let weekly = weekly_window("sat:23:30-sun:00:30").unwrap();
+        assert_eq!(weekly.minutes(), 60);
+        // Saturday 23:45 is inside Saturday 23:30 to Sunday 00:30.
+        assert!(daily.iter().any(|d| d.overlaps(&weekly)));
+        let weekly = weekly_window("sun:04:00-sun:04:30").unwrap();
+        assert!(
+            !daily_window("03:30-04:00")
+                .unwrap()
+                .iter()
+                .any(|d| d.overlaps(&weekly))
         );
     }
 
