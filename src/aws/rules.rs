@@ -414,6 +414,18 @@ fn region_rules(spec: &Spec, c: &mut Checker<'_>) -> Option<&'static Region> {
         unknown(c, "/region", &spec.region);
         return None;
     };
+    if region.partition == "aws-cn" {
+        // Interface endpoints there are named `cn.com.amazonaws.<region>.<service>`, not
+        // `com.amazonaws.<region>.<service>` as the module writes them:
+        // <https://docs.amazonaws.cn/en_us/aws/latest/userguide/endpoints-Beijing.html>.
+        c.report(
+            Site::Value("/region"),
+            &[],
+            format!("hagen does not deploy to the China regions yet (`{}`)", region.name),
+            Some("their VPC endpoint service names and service principals differ from the other partitions"),
+        );
+        return None;
+    }
     for (index, zone) in spec.network.availability_zones.iter().enumerate() {
         let pointer = format!("/network/availability_zones/{index}");
         let in_region = zone
@@ -898,6 +910,9 @@ mod tests {
             "{hint}"
         );
         assert_eq!(problems(&spec("il-central-1", "")), []);
+        assert_eq!(problems(&spec("us-gov-west-1", "")), []);
+        let (_, message, _) = one(&spec("cn-north-1", "").replace("cn-north-1b]", "cn-north-1d]"));
+        assert!(message.contains("China regions"), "{message}");
     }
 
     #[test]
@@ -966,13 +981,13 @@ mod tests {
             "this certificate is in region `us-east-1`, not in `eu-west-1`"
         );
         assert!(hint.contains("ACM in eu-west-1"), "{hint}");
-        let key = "arn:aws:kms:cn-north-1:123456789012:key/1234abcd";
+        let key = "arn:aws:kms:us-gov-west-1:123456789012:key/1234abcd";
         let (_, message, _) = one(&spec(
-            "cn-north-1",
+            "us-gov-west-1",
             &format!("backup:\n  kms_key_arn: {key}\n"),
         ));
         assert!(
-            message.contains("partition `aws`, but region `cn-north-1` is in `aws-cn`"),
+            message.contains("partition `aws`, but region `us-gov-west-1` is in `aws-us-gov`"),
             "{message}"
         );
         // With NAT, ECS reads a secret of another region by its ARN.
