@@ -21,11 +21,12 @@ pub struct Major {
     pub engine: Engine,
     /// As written in `engine_version` and after the family's engine name: `16`, `8.4`.
     pub major: &'static str,
-    /// Last day of RDS standard support (`YYYY-MM-DD`).
-    pub standard_support_ends: &'static str,
+    /// Last day of RDS standard support (`YYYY-MM-DD`); None for a major released so
+    /// recently that the table has no end date for it yet (in standard support).
+    pub standard_support_ends: Option<&'static str>,
 }
 
-const fn m(engine: Engine, major: &'static str, ends: &'static str) -> Major {
+const fn m(engine: Engine, major: &'static str, ends: Option<&'static str>) -> Major {
     Major {
         engine,
         major,
@@ -34,17 +35,21 @@ const fn m(engine: Engine, major: &'static str, ends: &'static str) -> Major {
 }
 
 pub const MAJORS: &[Major] = &[
-    m(Engine::Postgres, "11", "2024-02-29"),
-    m(Engine::Postgres, "12", "2025-02-28"),
-    m(Engine::Postgres, "13", "2026-02-28"),
-    m(Engine::Postgres, "14", "2027-02-28"),
-    m(Engine::Postgres, "15", "2028-02-29"),
-    m(Engine::Postgres, "16", "2029-02-28"),
-    m(Engine::Postgres, "17", "2030-02-28"),
-    m(Engine::Postgres, "18", "2031-02-28"),
-    m(Engine::Mysql, "5.7", "2024-02-29"),
-    m(Engine::Mysql, "8.0", "2026-07-31"),
-    m(Engine::Mysql, "8.4", "2029-07-31"),
+    m(Engine::Postgres, "11", Some("2024-02-29")),
+    m(Engine::Postgres, "12", Some("2025-02-28")),
+    m(Engine::Postgres, "13", Some("2026-02-28")),
+    m(Engine::Postgres, "14", Some("2027-02-28")),
+    m(Engine::Postgres, "15", Some("2028-02-29")),
+    m(Engine::Postgres, "16", Some("2029-02-28")),
+    m(Engine::Postgres, "17", Some("2030-02-28")),
+    // GA on RDS in 2025; the calendar above has its dates.
+    m(Engine::Postgres, "18", None),
+    m(Engine::Mysql, "5.7", Some("2024-02-29")),
+    m(Engine::Mysql, "8.0", Some("2026-07-31")),
+    m(Engine::Mysql, "8.4", Some("2029-07-31")),
+    // The second MySQL LTS, GA on RDS in 2026:
+    // <https://aws.amazon.com/blogs/database/amazon-rds-for-mysql-lts-version-9-7-is-now-generally-available/>.
+    m(Engine::Mysql, "9.7", None),
 ];
 
 /// Default versions: majors in standard support for years to come. The module pins the
@@ -63,7 +68,8 @@ impl Major {
     }
 
     pub fn in_standard_support(&self) -> bool {
-        self.standard_support_ends[..7] > *CHECKED
+        self.standard_support_ends
+            .is_none_or(|ends| ends[..7] > *CHECKED)
     }
 }
 
@@ -83,7 +89,7 @@ pub fn major_of(engine: Engine, version: &str) -> Result<&'static Major, String>
         Engine::Mysql if parts.len() >= 2 => format!("{}.{}", parts[0], parts[1]),
         Engine::Mysql => {
             return Err(format!(
-                "MySQL version `{version}` names no major version: RDS MySQL majors are `major.minor` (5.7, 8.0, 8.4)"
+                "MySQL version `{version}` names no major version: RDS MySQL majors are `major.minor` (8.0, 8.4, 9.7)"
             ));
         }
     };
@@ -130,6 +136,7 @@ mod tests {
                 .contains("no PostgreSQL major version 9")
         );
         assert!(family(Engine::Mysql, "9.1").is_err());
+        assert_eq!(family(Engine::Mysql, "9.7.0").unwrap(), "mysql9.7");
     }
 
     #[test]
@@ -150,6 +157,6 @@ mod tests {
                 .unwrap()
                 .in_standard_support()
         );
-        assert_eq!(supported(Engine::Mysql), "8.4");
+        assert_eq!(supported(Engine::Mysql), "8.4, 9.7");
     }
 }

@@ -705,7 +705,7 @@ fn engine_rules(spec: &Spec, c: &mut Checker<'_>) {
                 "{} {} left RDS standard support on {}; RDS bills Extended Support for it, and refuses to create it with Extended Support disabled (as the module does)",
                 engines::engine_name(database.engine),
                 major.major,
-                major.standard_support_ends
+                major.standard_support_ends.unwrap_or_default()
             ),
             Some(&format!(
                 "use a major version in standard support: {supported} (an existing database upgrades in place when the version changes)"
