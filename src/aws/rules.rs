@@ -398,12 +398,14 @@ fn region_rules(spec: &Spec, c: &mut Checker<'_>) -> Option<&'static Region> {
                     .join(", ")
             ),
         };
-        c.report(
-            Site::Value(pointer),
-            &[],
-            format!("`{name}` is not an AWS region"),
-            Some(&hint),
-        );
+        // The isolated partitions (`us-iso-east-1`, `us-isob-east-1`...) are real, but
+        // hagen's module does not target them.
+        let message = if name.contains("-iso") {
+            format!("`{name}` is in an AWS partition hagen does not deploy to")
+        } else {
+            format!("`{name}` is not an AWS region")
+        };
+        c.report(Site::Value(pointer), &[], message, Some(&hint));
     };
     if let Some(state_region) = spec.state.as_ref().and_then(|s| s.region.as_deref())
         && regions::find(state_region).is_none()
@@ -911,6 +913,11 @@ mod tests {
         );
         assert_eq!(problems(&spec("il-central-1", "")), []);
         assert_eq!(problems(&spec("us-gov-west-1", "")), []);
+        let (_, message, _) = one(&spec("us-iso-east-1", ""));
+        assert!(
+            message.contains("partition hagen does not deploy to"),
+            "{message}"
+        );
         let (_, message, _) = one(&spec("cn-north-1", "").replace("cn-north-1b]", "cn-north-1d]"));
         assert!(message.contains("China regions"), "{message}");
     }
