@@ -92,6 +92,10 @@ pub struct LoadBalancerModel {
     /// The health check port when it is a number other than the app port: the security
     /// groups then need a rule for it too.
     pub health_check_extra_port: Option<u32>,
+    /// The ELB account that writes access logs in the region, where AWS documents one
+    /// (regions opened before August 2022); elsewhere only the log delivery service
+    /// principal may write them ([`crate::aws::regions`]).
+    pub access_log_account: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -104,6 +108,12 @@ pub struct ComputeModel {
     pub desired: u32,
     /// The user data script (inline or from `user_data_file`), if any.
     pub user_data_script: Option<String>,
+    /// CPU architecture, `x86_64` or `arm64`: the instance type's (EC2), or
+    /// `cpu_architecture` (ECS).
+    pub architecture: &'static str,
+    /// EC2: the launch template's `image_id`: `ami`, or the latest Amazon Linux 2023 for
+    /// the instance type's architecture.
+    pub image_id: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -143,7 +153,10 @@ pub fn build(spec: Spec, inputs: &Inputs) -> anyhow::Result<Model> {
         _ => None,
     };
     let compute = compute_model(spec.compute, inputs);
-    let database = database_model(spec.database);
+    let database = database_model(spec.database)?;
+    let access_log_account = crate::aws::regions::find(&spec.region)
+        .ok_or_else(|| anyhow::anyhow!("bug: unknown region `{}` passed validation", spec.region))?
+        .elb_log_account;
     let state = spec.state.map(|state| StateModel {
         key: state
             .key
@@ -168,6 +181,7 @@ pub fn build(spec: Spec, inputs: &Inputs) -> anyhow::Result<Model> {
         load_balancer: LoadBalancerModel {
             https: spec.load_balancer.certificate_arn.is_some(),
             health_check_extra_port,
+            access_log_account,
             spec: spec.load_balancer,
         },
         compute,
@@ -273,7 +287,17 @@ fn compute_model(compute: Compute, inputs: &Inputs) -> ComputeModel {
         .user_data
         .clone()
         .or_else(|| inputs.user_data_file_contents.clone());
+    let architecture = match compute.kind {
+        ComputeKind::Ec2 => crate::aws::instances::architecture(&compute.instance_type),
+        ComputeKind::Ecs => compute.cpu_architecture,
+    };
+    let image_id = compute
+        .ami
+        .clone()
+        .unwrap_or_else(|| crate::aws::instances::default_ami(architecture));
     ComputeModel {
+        architecture: architecture.name(),
+        image_id,
         is_ec2: compute.kind == ComputeKind::Ec2,
         is_ecs: compute.kind == ComputeKind::Ecs,
         desired: compute.desired_capacity.unwrap_or(compute.min_size),
@@ -282,69 +306,33 @@ fn compute_model(compute: Compute, inputs: &Inputs) -> ComputeModel {
     }
 }
 
-/// Default engine versions: current, widely available minor versions.
-pub const DEFAULT_POSTGRES_VERSION: &str = "16.4";
-pub const DEFAULT_MYSQL_VERSION: &str = "8.0.39";
-
-fn database_model(database: Database) -> DatabaseModel {
+fn database_model(database: Database) -> anyhow::Result<DatabaseModel> {
+    use crate::aws::engines;
     let engine_version = database.engine_version.clone().unwrap_or_else(|| {
         match database.engine {
-            Engine::Postgres => DEFAULT_POSTGRES_VERSION,
-            Engine::Mysql => DEFAULT_MYSQL_VERSION,
+            Engine::Postgres => engines::DEFAULT_POSTGRES_VERSION,
+            Engine::Mysql => engines::DEFAULT_MYSQL_VERSION,
         }
         .to_string()
     });
-    let (family, port, log_exports) = match database.engine {
-        Engine::Postgres => {
-            // From PostgreSQL 10 on, the family is the major version alone.
-            let major = engine_version.split('.').next().unwrap_or("16");
-            let family = if major.parse::<u32>().map(|m| m >= 10).unwrap_or(true) {
-                major.to_string()
-            } else {
-                engine_version
-                    .split('.')
-                    .take(2)
-                    .collect::<Vec<_>>()
-                    .join(".")
-            };
-            (
-                format!("postgres{family}"),
-                5432,
-                vec!["postgresql", "upgrade"],
-            )
-        }
-        Engine::Mysql => {
-            let family = engine_version
-                .split('.')
-                .take(2)
-                .collect::<Vec<_>>()
-                .join(".");
-            (
-                format!("mysql{family}"),
-                3306,
-                // No "general": the general query log records every statement (and its
-                // data) at a real cost in throughput; the parameter group turns on the
-                // slow query log instead.
-                vec!["error", "slowquery"],
-            )
-        }
+    let major = engines::major_of(database.engine, &engine_version)
+        .map_err(|e| anyhow::anyhow!("bug: passed validation: {e}"))?;
+    let (port, log_exports) = match database.engine {
+        Engine::Postgres => (5432, vec!["postgresql", "upgrade"]),
+        // No "general": the general query log records every statement (and its data) at
+        // a real cost in throughput; the parameter group turns on the slow query log.
+        Engine::Mysql => (3306, vec!["error", "slowquery"]),
     };
-    let engine_major_version = family
-        .trim_start_matches(match database.engine {
-            Engine::Postgres => "postgres",
-            Engine::Mysql => "mysql",
-        })
-        .to_string();
-    DatabaseModel {
+    Ok(DatabaseModel {
         rds: database.kind == DatabaseKind::Rds,
         dynamodb: !database.tables.is_empty(),
         engine_version,
-        family,
-        engine_major_version,
+        family: major.family(),
+        engine_major_version: major.major.to_string(),
         port,
         log_exports,
         spec: database,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -414,8 +402,8 @@ mod tests {
         let mut value = minimal();
         value["database"] = serde_json::json!({"engine": "mysql"});
         let model = build(spec(value), &Inputs::default()).unwrap();
-        assert_eq!(model.database.family, "mysql8.0");
-        assert_eq!(model.database.engine_major_version, "8.0");
+        assert_eq!(model.database.family, "mysql8.4");
+        assert_eq!(model.database.engine_major_version, "8.4");
         assert_eq!(model.database.port, 3306);
     }
 }

@@ -38,11 +38,6 @@ default_fn!(d_scale_out, f64, 70f64);
 default_fn!(d_scale_in, f64, 30f64);
 default_fn!(d_300, u32, 300u32);
 default_fn!(d_instance_type, String, "t3.micro");
-default_fn!(
-    d_ami,
-    String,
-    "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
-);
 default_fn!(d_root_volume, u32, 20u32);
 default_fn!(d_cpu, u32, 256u32);
 default_fn!(d_memory, u32, 512u32);
@@ -55,7 +50,7 @@ default_fn!(d_username, String, "app_admin");
 default_fn!(d_7, u32, 7u32);
 default_fn!(d_backup_window, String, "03:00-04:00");
 default_fn!(d_maintenance_window, String, "sun:04:30-sun:05:30");
-default_fn!(d_backup_schedule, String, "cron(0 5 * * ? *)");
+default_fn!(d_backup_schedule, String, "cron(0 0 * * ? *)");
 default_fn!(d_35, u32, 35u32);
 default_fn!(d_capacity_min, u32, 5u32);
 default_fn!(d_capacity_max, u32, 100u32);
@@ -263,8 +258,8 @@ pub struct Compute {
     // EC2 only.
     #[serde(default = "d_instance_type")]
     pub instance_type: String,
-    #[serde(default = "d_ami")]
-    pub ami: String,
+    /// None: the latest Amazon Linux 2023 for the instance type's architecture.
+    pub ami: Option<String>,
     #[serde(default = "d_root_volume")]
     pub root_volume_size: u32,
     pub user_data: Option<String>,
@@ -287,6 +282,28 @@ pub struct Compute {
     pub log_retention_days: u32,
     #[serde(default = "yes")]
     pub read_only_root_filesystem: bool,
+    /// ECS only: the CPU architecture of the Fargate tasks (the image must have it).
+    #[serde(default)]
+    pub cpu_architecture: CpuArchitecture,
+}
+
+/// A CPU architecture: of the instance type (EC2) or of the Fargate task (ECS).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CpuArchitecture {
+    #[default]
+    X86_64,
+    Arm64,
+}
+
+impl CpuArchitecture {
+    /// As AWS names it in AMI parameter names (`x86_64`, `arm64`).
+    pub fn name(self) -> &'static str {
+        match self {
+            CpuArchitecture::X86_64 => "x86_64",
+            CpuArchitecture::Arm64 => "arm64",
+        }
+    }
 }
 
 impl Default for Compute {

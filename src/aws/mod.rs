@@ -2,5 +2,9 @@
 //! (`templates/aws/`).
 
 pub mod diagram;
+pub mod engines;
 pub mod formats;
+pub mod instances;
+pub mod regions;
 pub mod rules;
+pub mod schedule;

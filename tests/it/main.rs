@@ -6,6 +6,7 @@
 
 mod support;
 
+mod aws_facts;
 mod cli;
 mod ecs_dynamodb;
 mod errors;
