@@ -6,6 +6,7 @@
 
 mod support;
 
+mod app_access;
 mod cli;
 mod ecs_dynamodb;
 mod errors;
