@@ -56,6 +56,8 @@ default_fn!(d_capacity_min, u32, 5u32);
 default_fn!(d_capacity_max, u32, 100u32);
 default_fn!(d_70, u32, 70u32);
 default_fn!(d_cpu_high, f64, 80f64);
+default_fn!(d_memory_high, f64, 90f64);
+default_fn!(d_disk_high, f64, 85f64);
 default_fn!(d_5xx, u32, 10u32);
 default_fn!(d_response_time, f64, 1f64);
 default_fn!(d_anomaly_band, f64, 2f64);
@@ -543,6 +545,10 @@ pub struct Monitoring {
     pub dashboard: bool,
     #[serde(default = "d_cpu_high")]
     pub cpu_high: f64,
+    #[serde(default = "d_memory_high")]
+    pub memory_high: f64,
+    #[serde(default = "d_disk_high")]
+    pub disk_high: f64,
     #[serde(default = "d_5xx")]
     pub http_5xx_per_minute: u32,
     #[serde(default = "d_response_time")]

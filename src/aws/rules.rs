@@ -205,6 +205,7 @@ pub fn rules(spec: &Spec, c: &mut Checker<'_>) {
     }
     let table_names: Vec<&str> = database.tables.iter().map(|t| t.name.as_str()).collect();
     report_duplicates(c, &table_names, "/database/tables", "table");
+    report_same_variable(c, &table_names);
     for (index, table) in database.tables.iter().enumerate() {
         let names: Vec<&str> = table
             .global_secondary_indexes
@@ -226,6 +227,34 @@ pub fn rules(spec: &Spec, c: &mut Checker<'_>) {
         .map(|b| b.name.as_str())
         .collect();
     report_duplicates(c, &bucket_names, "/storage/buckets", "bucket");
+}
+
+/// The app is told each table's name in `DYNAMODB_TABLE_<NAME>` (upper case, `-` as `_`,
+/// templates/aws/app_access.tf.j2): two names that differ only in `-` versus `_` would
+/// be one variable.
+fn report_same_variable(c: &mut Checker<'_>, names: &[&str]) {
+    let variable = |name: &str| name.to_uppercase().replace('-', "_");
+    for (index, name) in names.iter().enumerate() {
+        let earlier = names[..index]
+            .iter()
+            .position(|other| other != name && variable(other) == variable(name));
+        if let Some(first) = earlier {
+            let first_line = c
+                .positions
+                .value(&format!("/database/tables/{first}/name"))
+                .line;
+            c.report(
+                Site::Value(&format!("/database/tables/{index}/name")),
+                &[],
+                format!(
+                    "table `{name}` and table `{}` (line {first_line}) would both be DYNAMODB_TABLE_{} for the app",
+                    names[first],
+                    variable(name)
+                ),
+                Some("use names that differ in more than `-` versus `_`"),
+            );
+        }
+    }
 }
 
 /// DynamoDB rules of one table: a key attribute has one type across the table and its

@@ -7,6 +7,7 @@
 mod support;
 
 mod aws_facts;
+mod app_access;
 mod cli;
 mod ecs_dynamodb;
 mod errors;

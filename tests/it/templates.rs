@@ -79,7 +79,11 @@ fn an_added_template_is_rendered_with_the_header_and_escaping_on() {
     );
     let spec = dir.path().join("app.yaml");
     let mut text = std::fs::read_to_string(example("minimal.yaml")).unwrap();
-    // A value that would break out of an HCL string if escaping were off.
+    // The example's own `compute` block gives way to one whose user data would break out
+    // of an HCL string if escaping were off.
+    let start = text.find("\ncompute:\n").unwrap();
+    let end = start + 1 + text[start + 1..].find("\n\n").unwrap();
+    text.replace_range(start..end, "");
     text.push_str("compute:\n  user_data: |\n    echo \"${HOME}\" %{x}\n");
     write(&spec, &text);
 
