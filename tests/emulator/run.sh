@@ -27,6 +27,8 @@ VENV="$ROOT/target/emulator-venv"
 MOTO_LOG="$WORK/moto.log"
 SPEC="${HAGEN_EMULATOR_SPEC:-$ROOT/examples/production.yaml}"
 SPEC="$(cd "$(dirname "$SPEC")" && pwd)/$(basename "$SPEC")"  # absolute: the render runs from $ROOT
+# Absolute: the upgrade mode renders from inside the module folder.
+if [ -n "${HAGEN_BIN:-}" ]; then HAGEN_BIN="$(cd "$(dirname "$HAGEN_BIN")" && pwd)/$(basename "$HAGEN_BIN")"; fi
 UPGRADE_FROM=""
 if [ -n "${HAGEN_EMULATOR_UPGRADE:-}" ]; then
   # The stored rendering is of examples/production.yaml: the current one renders over it.
