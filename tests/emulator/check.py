@@ -5,6 +5,7 @@
   check.py replan PLAN_JSON ACCEPTED_GAPS       classify a re-plan's changes
   check.py leftovers STATE_JSON ENDPOINT        after destroy, probe moto for every applied resource
   check.py certificate MODULE_DIR ENDPOINT      request an ACM certificate in moto, print its ARN
+  check.py upgrade PLAN_JSON                    the upgrade plan destroys or replaces no stateful resource
 """
 
 import json
@@ -197,6 +198,45 @@ def cmd_replan(plan_json: str, gaps_file: str) -> int:
     if failures:
         print("Each DIFF is a perpetual diff: fix the template, or, if moto does not round-trip that "
               "attribute, add `type attribute reason` to tests/emulator/accepted-gaps.txt")
+        return 1
+    return 0
+
+
+# --- upgrade -----------------------------------------------------------------------------------
+# Resource types that hold data a user would lose if Terraform destroyed or replaced them: the
+# upgrade plan (the previous release's module applied, the current one rendered over it) must
+# keep every one of them.
+STATEFUL = {
+    "aws_db_instance", "aws_rds_cluster", "aws_dynamodb_table", "aws_s3_bucket", "aws_backup_vault",
+    "aws_kms_key", "aws_cloudwatch_log_group", "aws_secretsmanager_secret", "aws_efs_file_system",
+    "aws_ebs_volume", "aws_ecr_repository",
+    # Replaced, every email subscriber has to confirm again: alarms would reach nobody meanwhile.
+    "aws_sns_topic", "aws_sns_topic_subscription",
+}
+
+
+def cmd_upgrade(plan_json: str) -> int:
+    plan = json.loads(Path(plan_json).read_text())
+    failures, others, moved = [], [], []
+    for rc in plan.get("resource_changes", []):
+        actions = rc["change"]["actions"]
+        if rc.get("previous_address") and rc["previous_address"] != rc["address"]:
+            moved.append(f"{rc['previous_address']} -> {rc['address']}")
+        if "delete" not in actions:
+            continue
+        line = f"{rc['address']}: {'/'.join(actions)}"
+        (failures if rc["type"] in STATEFUL else others).append(line)
+    for line in moved:
+        print(f"  moved   {line}")
+    for line in others:
+        print(f"  replace {line}  (no data in it)")
+    for line in failures:
+        print(f"  LOST    {line}")
+    print(f"upgrade plan: {len(failures)} stateful resource(s) destroyed or replaced, "
+          f"{len(others)} stateless replacement(s), {len(moved)} moved")
+    if failures:
+        print("Each LOST resource would lose its data on upgrade: keep its address and its name, or ship "
+              "a `moved` block (templates/aws/moved.tf.j2)")
         return 1
     return 0
 
@@ -413,7 +453,7 @@ def cmd_certificate(module_dir: str, endpoint: str) -> int:
 
 def main(argv: list[str]) -> int:
     commands = {"override": cmd_override, "outputs": cmd_outputs, "replan": cmd_replan, "leftovers": cmd_leftovers,
-                "certificate": cmd_certificate}
+                "certificate": cmd_certificate, "upgrade": cmd_upgrade}
     if len(argv) < 2 or argv[1] not in commands:
         print(__doc__, file=sys.stderr)
         return 64

@@ -13,6 +13,11 @@
 #        HAGEN_EMULATOR_STEP_TIMEOUT=s  limit for each apply/plan/destroy (default 900)
 #        HAGEN_EMULATOR_SPEC=path  another spec (default examples/production.yaml), e.g.
 #                                  examples/ecs-rds.yaml or examples/ec2-dynamodb.yaml
+#        HAGEN_EMULATOR_UPGRADE=1  upgrade mode: apply the last release's rendering of the
+#                                  production example (tests/fixtures/v0.1.0/production) first,
+#                                  render the current version over it and plan: no stateful
+#                                  resource may be destroyed or replaced; then the usual apply,
+#                                  re-plan, destroy and leftover checks on the upgraded module
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -22,6 +27,14 @@ VENV="$ROOT/target/emulator-venv"
 MOTO_LOG="$WORK/moto.log"
 SPEC="${HAGEN_EMULATOR_SPEC:-$ROOT/examples/production.yaml}"
 SPEC="$(cd "$(dirname "$SPEC")" && pwd)/$(basename "$SPEC")"  # absolute: the render runs from $ROOT
+# Absolute: the upgrade mode renders from inside the module folder.
+if [ -n "${HAGEN_BIN:-}" ]; then HAGEN_BIN="$(cd "$(dirname "$HAGEN_BIN")" && pwd)/$(basename "$HAGEN_BIN")"; fi
+UPGRADE_FROM=""
+if [ -n "${HAGEN_EMULATOR_UPGRADE:-}" ]; then
+  # The stored rendering is of examples/production.yaml: the current one renders over it.
+  UPGRADE_FROM="$ROOT/tests/fixtures/v0.1.0/production"
+  SPEC="$ROOT/examples/production.yaml"
+fi
 START=$(date +%s)
 
 step() { printf '\n==> [emulator %3ss] %s\n' "$(($(date +%s) - START))" "$*"; }
@@ -88,11 +101,19 @@ export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
 TF_TIMEOUT=${HAGEN_EMULATOR_STEP_TIMEOUT:-900}
 
 # --- Render the production example ------------------------------------------------------------
-step "render $(basename "$SPEC")"
-if [ -n "${HAGEN_BIN:-}" ]; then
-  "$HAGEN_BIN" render "$SPEC" -o "$MODULE"
+render() {
+  if [ -n "${HAGEN_BIN:-}" ]; then
+    "$HAGEN_BIN" render "$SPEC" -o "$MODULE"
+  else
+    (cd "$ROOT" && cargo run --quiet -- render "$SPEC" -o "$MODULE")
+  fi
+}
+if [ -n "$UPGRADE_FROM" ]; then
+  step "upgrade mode: start from the stored v0.1.0 rendering ($UPGRADE_FROM)"
+  cp -r "$UPGRADE_FROM" "$MODULE"
 else
-  (cd "$ROOT" && cargo run --quiet -- render "$SPEC" -o "$MODULE")
+  step "render $(basename "$SPEC")"
+  render
 fi
 
 # --- Start moto on a free port; stopped by PID whatever happens ---------------------------------
@@ -153,6 +174,26 @@ cd "$MODULE"
 step "$TF init (offline mirror)"
 "$TF" init -no-color -input=false >"$WORK/init.log" 2>&1 || { cat "$WORK/init.log"; fail "$TF init"; }
 
+if [ -n "$UPGRADE_FROM" ]; then
+  step "upgrade: $TF apply the v0.1.0 module"
+  timeout "$TF_TIMEOUT" "$TF" apply -no-color -input=false -auto-approve -parallelism=20 >"$WORK/apply-v0.1.0.log" 2>&1 \
+    || { tail -n 80 "$WORK/apply-v0.1.0.log"; fail "$TF apply of v0.1.0 (full log: target/emulator/apply-v0.1.0.log)"; }
+  grep -E '^Apply complete' "$WORK/apply-v0.1.0.log" || true
+
+  step "upgrade: render the current version over it"
+  render
+  # New resource types may need their endpoint too.
+  "$PY" "$HERE/check.py" override "$MODULE" "$ENDPOINT" >"$MODULE/emulator_override.tf"
+  "$TF" init -no-color -input=false >"$WORK/init-upgrade.log" 2>&1 || { cat "$WORK/init-upgrade.log"; fail "$TF init after the upgrade"; }
+
+  step "upgrade: plan destroys or replaces no stateful resource"
+  timeout "$TF_TIMEOUT" "$TF" plan -no-color -input=false -out="$WORK/upgrade.tfplan" >"$WORK/upgrade-plan.log" 2>&1 \
+    || { tail -n 80 "$WORK/upgrade-plan.log"; fail "$TF plan of the upgrade"; }
+  "$TF" show -json "$WORK/upgrade.tfplan" >"$WORK/upgrade-plan.json"
+  "$PY" "$HERE/check.py" upgrade "$WORK/upgrade-plan.json" \
+    || { echo "(plan text: target/emulator/upgrade-plan.log)"; fail "the upgrade would lose data"; }
+fi
+
 step "$TF apply"
 timeout "$TF_TIMEOUT" "$TF" apply -no-color -input=false -auto-approve -parallelism=20 >"$WORK/apply.log" 2>&1 \
   || { tail -n 80 "$WORK/apply.log"; fail "$TF apply (full log: target/emulator/apply.log)"; }
@@ -179,4 +220,4 @@ step "nothing left in the emulator"
 "$PY" "$HERE/check.py" leftovers "$WORK/applied-state.json" "$ENDPOINT" || fail "resources left after destroy"
 
 SUCCESS=1
-step "PASSED: apply, outputs, re-plan, destroy and leftover check on moto ($TF, $(basename "$SPEC"))"
+step "PASSED: ${UPGRADE_FROM:+upgrade from v0.1.0 (no stateful resource lost), }apply, outputs, re-plan, destroy and leftover check on moto ($TF, $(basename "$SPEC"))"

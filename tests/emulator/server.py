@@ -7,7 +7,8 @@ Delete/ListBackupSelections to moto's Backup handler, stored per plan on the
 regional backend, fixes Backup ListTags for clients that send no trailing slash,
 adds Application Auto Scaling's tagging calls (ListTagsForResource, TagResource,
 UntagResource), which the provider needs for ECS and DynamoDB scaling targets,
-then starts moto's ordinary server (same arguments as `moto_server`). The shim
+accepts Auto Scaling's StartInstanceRefresh (the upgrade mode applies a new launch
+template version to a running group), then starts moto's ordinary server (same arguments as `moto_server`). The shim
 models only what the Terraform provider reads back.
 
 Usage: python server.py -H 127.0.0.1 -p PORT
@@ -20,6 +21,7 @@ from urllib.parse import unquote
 
 from moto import server
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.autoscaling.responses import AutoScalingResponse
 from moto.backup.exceptions import ResourceNotFoundException
 from moto.backup.models import BackupBackend
 from moto.backup.responses import BackupResponse
@@ -169,7 +171,29 @@ def install_aas_shim() -> None:
             setattr(ApplicationAutoScalingResponse, name, handler)
 
 
+# Auto Scaling instance refresh: moto 5.2.5 lacks StartInstanceRefresh, which the provider
+# calls when a group with an instance_refresh block gets a new launch template version (the
+# upgrade mode of run.sh applies one). moto runs no instances' software, so there is nothing
+# to roll: accept the call and return a refresh ID, as AWS does before it starts.
+
+
+def start_instance_refresh(self: AutoScalingResponse) -> str:
+    return (
+        '<StartInstanceRefreshResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/">'
+        f"<StartInstanceRefreshResult><InstanceRefreshId>{uuid.uuid4()}</InstanceRefreshId>"
+        "</StartInstanceRefreshResult>"
+        f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+        "</StartInstanceRefreshResponse>"
+    )
+
+
+def install_autoscaling_shim() -> None:
+    if not hasattr(AutoScalingResponse, "start_instance_refresh"):
+        AutoScalingResponse.start_instance_refresh = start_instance_refresh
+
+
 if __name__ == "__main__":
     install_shim()
     install_aas_shim()
+    install_autoscaling_shim()
     server.main(sys.argv[1:])

@@ -112,5 +112,39 @@ class OverrideTest(unittest.TestCase):
             self.assertEqual(check.cmd_override(module, "http://127.0.0.1:1"), 1)
 
 
+class UpgradeTest(unittest.TestCase):
+    def verdict(self, resource_changes) -> tuple[int, str]:
+        directory = tempfile.mkdtemp()
+        plan = _write(directory, "plan.json", json.dumps({"resource_changes": resource_changes}))
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = check.cmd_upgrade(plan)
+        return code, out.getvalue()
+
+    @staticmethod
+    def change(address: str, type_name: str, actions: list, previous: str | None = None) -> dict:
+        rc = {"address": address, "type": type_name, "change": {"actions": actions}}
+        if previous:
+            rc["previous_address"] = previous
+        return rc
+
+    def test_a_replaced_or_destroyed_database_or_bucket_fails(self):
+        for actions in (["delete"], ["delete", "create"], ["create", "delete"]):
+            code, out = self.verdict([self.change("aws_db_instance.this", "aws_db_instance", actions)])
+            self.assertEqual(code, 1, actions)
+            self.assertIn("LOST    aws_db_instance.this", out)
+        code, _ = self.verdict([self.change('aws_s3_bucket.this["assets"]', "aws_s3_bucket", ["delete"])])
+        self.assertEqual(code, 1)
+
+    def test_a_replaced_target_group_and_a_moved_table_pass(self):
+        code, out = self.verdict([
+            self.change("aws_lb_target_group.app", "aws_lb_target_group", ["create", "delete"]),
+            self.change("aws_dynamodb_table.main", "aws_dynamodb_table", ["no-op"], previous="aws_dynamodb_table.this"),
+            self.change("aws_kms_key.main", "aws_kms_key", ["update"]),
+        ])
+        self.assertEqual(code, 0, out)
+        self.assertIn("moved   aws_dynamodb_table.this -> aws_dynamodb_table.main", out)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -6,14 +6,15 @@
 
 mod support;
 
-mod aws_facts;
 mod app_access;
+mod aws_facts;
 mod cli;
 mod ecs_dynamodb;
 mod errors;
 mod fuzz_like;
 mod module_data_tier;
 mod module_readme;
+mod module_real_aws;
 mod network_compute;
 mod precommit;
 mod properties;
@@ -21,4 +22,5 @@ mod readme;
 mod snapshots;
 mod templates;
 mod terraform;
+mod upgrades;
 mod write;

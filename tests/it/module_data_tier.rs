@@ -67,7 +67,7 @@ fn database_is_private_encrypted_and_keeps_its_password_out_of_state() {
     );
     assert_eq!(
         attribute(&db, "final_snapshot_identifier"),
-        "\"${local.name_prefix}-db-final\""
+        "\"${local.name_prefix}-db-final-${formatdate(\"YYYYMMDDhhmmss\",timestamp())}\""
     );
     // Performance Insights and enhanced monitoring are on by default, with the role.
     assert_eq!(attribute(&db, "performance_insights_enabled"), "true");
@@ -89,8 +89,10 @@ fn switched_off_database_features_are_skipped_with_a_reason_and_lose_their_role(
 
 #[test]
 fn parameter_group_forces_tls_for_each_engine() {
+    // PostgreSQL 15 and later force TLS by default (rds.force_ssl = 1), and a parameter set
+    // to its default is a perpetual diff: module_real_aws checks it is left out there.
     for (engine, parameter) in [
-        ("postgres", "rds.force_ssl"),
+        ("postgres\n  engine_version: \"14\"", "rds.force_ssl"),
         ("mysql", "require_secure_transport"),
     ] {
         let rendered = render_yaml(&format!("database:\n  engine: {engine}\n"));

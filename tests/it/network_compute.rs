@@ -67,6 +67,25 @@ const NAME_LIMITS: &[(&str, &str, usize)] = &[
     ("aws_ecs_cluster", "name", 255),
 ];
 
+/// `${substr(sha1(...), 0, N)}` (a short hash that changes the name when the resource must
+/// be replaced) is N characters.
+fn bound_hash_suffixes(value: &str) -> String {
+    let mut out = value.to_string();
+    while let Some(start) = out.find("${substr(sha1(") {
+        let Some(end) = out[start..].find(")}").map(|i| start + i + 2) else {
+            break;
+        };
+        let length: usize = out[start..end]
+            .trim_end_matches(")}")
+            .rsplit(',')
+            .next()
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(usize::MAX / 2);
+        out.replace_range(start..end, &"h".repeat(length.min(64)));
+    }
+    out
+}
+
 /// A bucket name suffix of the longest length the schema allows (20).
 const BUCKET_SUFFIX: &str = "twenty-chars-bucket1";
 
@@ -77,6 +96,13 @@ fn derived_names_fit_aws_limits_with_the_longest_name_and_environment() {
     let name = "abcdefghijklmnop";
     let environment = "abcdefghij";
     let prefix = format!("{name}-{environment}");
+    // Names unique per account also carry the region: the longest region name.
+    let longest_region = hagen::aws::regions::REGIONS
+        .iter()
+        .map(|region| region.name)
+        .max_by_key(|name| name.len())
+        .unwrap();
+    let global_prefix = format!("{prefix}-{longest_region}");
     for kind in ["ec2", "ecs"] {
         let image = if kind == "ecs" {
             "\n  image: public.ecr.aws/nginx/nginx:1.27"
@@ -107,12 +133,14 @@ fn derived_names_fit_aws_limits_with_the_longest_name_and_environment() {
             let value = expr
                 .to_string()
                 .trim_matches('"')
+                .replace("${local.global_name_prefix}", &global_prefix)
                 .replace("${local.name_prefix}", &prefix)
                 .replace(
                     "${data.aws_caller_identity.current.account_id}",
                     "123456789012",
                 )
                 .replace("${each.key}", BUCKET_SUFFIX);
+            let value = bound_hash_suffixes(&value);
             assert!(
                 !value.contains("${"),
                 "{address}.{attr} = {value}: cannot bound its length"

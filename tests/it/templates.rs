@@ -44,7 +44,7 @@ fn write(path: &Path, text: &str) {
 fn overriding_one_template_changes_only_its_file() {
     let dir = tempfile::tempdir().unwrap();
     let builtin = hagen::render::builtin_templates();
-    let custom = builtin["versions.tf.j2"].replace(">= 1.6.0", ">= 1.9.0");
+    let custom = builtin["versions.tf.j2"].replace(">= 1.10.0", ">= 1.11.0");
     write(&dir.path().join("versions.tf.j2"), &custom);
 
     let spec = example("production.yaml");
@@ -57,8 +57,8 @@ fn overriding_one_template_changes_only_its_file() {
     // The module README documents the module as rendered (its Requirements table is read
     // from versions.tf), so it follows the override too; nothing else changes.
     assert_eq!(changed, ["README.md", "versions.tf"]);
-    assert!(custom["versions.tf"].contains(">= 1.9.0"));
-    assert!(custom["README.md"].contains("| >= 1.9.0 |"));
+    assert!(custom["versions.tf"].contains(">= 1.11.0"));
+    assert!(custom["README.md"].contains("| >= 1.11.0 |"));
     assert_eq!(
         plain.keys().collect::<Vec<_>>(),
         custom.keys().collect::<Vec<_>>()

@@ -160,6 +160,20 @@ fn examples_are_fmt_clean_validate_and_pass_their_self_tests() {
             return Err(format!("`test` ran no test:\n{output}"));
         }
         eprintln!("{}", output.lines().last().unwrap_or_default());
+        // The promises hold in every environment too: each environment's tfvars changes
+        // sizes, Multi-AZ and deletion protection, and the self-tests must follow them.
+        let mut tfvars: Vec<&String> = rendered
+            .keys()
+            .filter(|path| path.starts_with("environments/") && path.ends_with(".tfvars"))
+            .collect();
+        tfvars.sort();
+        for file in tfvars {
+            let output = tf.run(&dir, &["test", &format!("-var-file={file}")])?;
+            if !output.contains("Success!") || output.contains(" 0 passed") {
+                return Err(format!("`test -var-file={file}` ran no test:\n{output}"));
+            }
+            eprintln!("{file}: {}", output.lines().last().unwrap_or_default());
+        }
         Ok(())
     });
 }
