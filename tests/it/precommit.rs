@@ -370,7 +370,7 @@ fn pre_commit_rust_hook_builds_hagen_and_checks_the_module() {
     let rev = snippet_rev(&readme_snippet());
     let hooks = hooks_repository(temp.path(), &rev);
     let project = project(temp.path(), &hooks, "hagen-check-rust");
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("precommit-rust");
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("clone-builds");
     let envs = [
         ("PRE_COMMIT_HOME", temp.path().join("pre-commit-home")),
         ("CARGO_NET_OFFLINE", "true".into()),
