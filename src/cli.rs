@@ -47,19 +47,28 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Options every command uses: status lines and the colour of errors (and diffs).
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Print nothing but results and errors.
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// When to use colour: auto = only on a terminal and when NO_COLOR is unset.
+    /// When to colour errors and diffs: auto = only on a terminal and when NO_COLOR is
+    /// unset.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// `--templates`, only on the commands that render templates.
+#[derive(Debug, Clone, Args)]
+pub struct TemplatesArg {
     /// Folder of template overrides: a file named like a built-in replaces it, any other
     /// *.j2 file is rendered too (files starting with `_` are partials).
-    #[arg(long, global = true, env = "HAGEN_TEMPLATES", value_name = "DIR")]
+    #[arg(long, env = "HAGEN_TEMPLATES", value_name = "DIR")]
     pub templates: Option<PathBuf>,
 }
+
+const SPEC_HELP: &str = "The spec file (YAML), e.g. app.yaml";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -79,22 +88,32 @@ pub enum OutputFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write a commented starter spec.
-    #[command(after_help = "Example:\n  hagen init app.yaml")]
+    #[command(after_help = "Example:\n  hagen init app.yaml --name shop --region eu-west-1")]
     Init {
-        /// Where to write it (never overwritten).
-        #[arg(default_value = "hagen.yaml")]
+        /// Where to write the spec (never overwritten).
+        #[arg(default_value = "hagen.yaml", value_name = "SPEC")]
         spec: PathBuf,
+        /// Application name: lowercase letters, digits and single hyphens, 2 to 16
+        /// characters.
+        #[arg(long, default_value = "myapp")]
+        name: String,
+        /// AWS region; the starter uses its zones `a` and `b`.
+        #[arg(long, default_value = "eu-west-1")]
+        region: String,
     },
     /// Check a spec and report every problem; write nothing.
     #[command(after_help = "Example:\n  hagen validate app.yaml --format json")]
     Validate {
+        #[arg(help = SPEC_HELP)]
         spec: PathBuf,
+        /// Diagnostics format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
     },
     /// Render the module for SPEC into DIR (only changed files are written).
     #[command(after_help = "Example:\n  hagen render app.yaml -o infra/")]
     Render {
+        #[arg(help = SPEC_HELP)]
         spec: PathBuf,
         /// Output folder.
         #[arg(short, long, value_name = "DIR")]
@@ -105,16 +124,22 @@ pub enum Command {
         /// Diagnostics format (with --check: drift as JSON too).
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
+        #[command(flatten)]
+        templates: TemplatesArg,
     },
     /// Exit 2 with a diff when DIR is not what SPEC renders (for CI and pre-commit); never writes.
     #[command(after_help = "Example:\n  hagen check app.yaml -o infra/ || echo 'run hagen render'")]
     Check {
+        #[arg(help = SPEC_HELP)]
         spec: PathBuf,
         /// Output folder to compare.
         #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
+        /// Diagnostics format: with json, drift and spec problems as a JSON array.
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
+        #[command(flatten)]
+        templates: TemplatesArg,
     },
     /// Print the JSON Schema of the spec (for editors: yaml-language-server).
     #[command(after_help = "Example:\n  hagen schema > hagen.schema.json")]
@@ -130,7 +155,9 @@ pub enum Command {
         after_help = "Example:\n  hagen graph app.yaml --format dot | dot -Tsvg > architecture.svg"
     )]
     Graph {
+        #[arg(help = SPEC_HELP)]
         spec: PathBuf,
+        /// Diagram language.
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
     },
@@ -139,6 +166,7 @@ pub enum Command {
         after_help = "Example:\n  hagen completions bash > ~/.local/share/bash-completion/completions/hagen"
     )]
     Completions {
+        /// The shell to complete for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -147,11 +175,13 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum TemplatesCommand {
     /// Show every template and the file it renders (with --templates: what you override).
-    #[command(after_help = "Example:\n  hagen --templates my-templates/ templates list")]
+    #[command(after_help = "Example:\n  hagen templates list --templates my-templates/")]
     List {
         /// The target whose built-in templates to list.
         #[arg(long, value_enum, default_value_t = Target::Aws)]
         target: Target,
+        #[command(flatten)]
+        templates: TemplatesArg,
     },
     /// Copy built-in templates (all when no NAME is given) into DIR to customize them.
     #[command(
@@ -160,6 +190,7 @@ pub enum TemplatesCommand {
     Eject {
         /// Template names, with or without `.j2` (see `hagen templates list`).
         names: Vec<String>,
+        /// Folder to copy them into (existing files are never overwritten).
         #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
         /// The target whose built-in templates to copy.
@@ -169,7 +200,10 @@ pub enum TemplatesCommand {
     /// Print the template context: the reference of every variable (Markdown), or with
     /// SPEC the actual values for that spec (JSON).
     #[command(after_help = "Example:\n  hagen templates context app.yaml | jq .network.zones")]
-    Context { spec: Option<PathBuf> },
+    Context {
+        /// A spec file (YAML): print its context instead of the reference.
+        spec: Option<PathBuf>,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -182,6 +216,9 @@ pub fn main() -> ExitCode {
                 exit::OK
             };
             let _ = err.print();
+            if let Some(tip) = spec_as_command_tip(&err) {
+                eprintln!("{tip}");
+            }
             return ExitCode::from(code);
         }
     };
@@ -193,6 +230,24 @@ pub fn main() -> ExitCode {
             ExitCode::from(err.exit_code())
         }
     }
+}
+
+/// `hagen app.yaml`: the unknown "command" is a spec file; say which commands take one
+/// (clap itself suggests close command names for typos such as `rendr`).
+fn spec_as_command_tip(err: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if err.kind() != ErrorKind::InvalidSubcommand {
+        return None;
+    }
+    let Some(ContextValue::String(word)) = err.get(ContextKind::InvalidSubcommand) else {
+        return None;
+    };
+    (word.ends_with(".yaml") || word.ends_with(".yml")).then(|| {
+        let spec = shell_quote(Path::new(word));
+        format!(
+            "tip: to use a spec, name the command first: `hagen validate {spec}` or `hagen render {spec} -o infra/`"
+        )
+    })
 }
 
 /// Whether to colour what goes to `stream` (errors go to stderr, diffs to stdout, and
@@ -251,25 +306,31 @@ pub fn run(cli: Cli) -> Result<u8> {
         quiet: cli.global.quiet,
         color: use_color(cli.global.color, &std::io::stdout()),
     };
-    let template_dir = cli.global.templates.as_deref();
     let done = |result: Result<()>| result.map(|()| exit::OK);
     match cli.command {
-        Command::Init { spec } => done(init(&spec, &ui)),
+        Command::Init { spec, name, region } => done(init(&spec, &name, &region, &ui)),
         Command::Validate { spec, format } => validate(&spec, format, &ui),
         Command::Render {
             spec,
             output,
             check: true,
             format,
+            templates,
         }
         | Command::Check {
             spec,
             output,
             format,
-        } => check(&spec, &output, template_dir, format, &ui),
-        Command::Render { spec, output, .. } => done(render(&spec, &output, template_dir, &ui)),
+            templates,
+        } => check(&spec, &output, templates.templates.as_deref(), format, &ui),
+        Command::Render {
+            spec,
+            output,
+            templates,
+            ..
+        } => done(render(&spec, &output, templates.templates.as_deref(), &ui)),
         Command::Schema => done(print_stdout(crate::schema::SCHEMA)),
-        Command::Templates(command) => done(templates_command(command, template_dir, &ui)),
+        Command::Templates(command) => done(templates_command(command, &ui)),
         Command::Graph { spec, format } => {
             let model = crate::model_from_file(&spec)?;
             done(print_stdout(&crate::graph::graph(&model, format)))
@@ -292,10 +353,46 @@ fn print_stdout(text: &str) -> Result<()> {
     }
 }
 
-/// The commented starter spec `hagen init` writes; it validates as is (a test checks).
+/// The commented starter spec `hagen init` writes, with placeholders for the spec's file
+/// name, the application name and the region; it validates as is (a test checks).
 pub const STARTER_SPEC: &str = include_str!("starter.yaml");
 
-fn init(spec: &Path, ui: &Ui) -> Result<()> {
+/// The starter spec for a file name, application name and region, with two of the
+/// region's zones: `a` and `b`, except in ap-northeast-1, whose zones are `a`, `c` and `d`
+/// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-regions-availability-zones.html).
+pub fn starter_spec(file_name: &str, name: &str, region: &str) -> String {
+    let second = if region == "ap-northeast-1" { 'c' } else { 'b' };
+    STARTER_SPEC
+        .replace("{{spec}}", file_name)
+        .replace("{{name}}", name)
+        .replace("{{zones}}", &format!("[{region}a, {region}{second}]"))
+        .replace("{{region}}", region)
+}
+
+fn init(spec: &Path, name: &str, region: &str, ui: &Ui) -> Result<()> {
+    let file_name = spec
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "hagen.yaml".into());
+    let text = starter_spec(&shell_quote(Path::new(&file_name)), name, region);
+    // Refuse a name or region the spec would reject, before writing anything.
+    let checked = crate::load::load_from_bytes(spec, text.clone().into_bytes())
+        .and_then(|loaded| crate::model_from_loaded(&loaded));
+    if let Err(Error::InvalidSpec { diagnostics, .. }) = checked {
+        let problems: Vec<String> = diagnostics
+            .iter()
+            .map(|d| match &d.hint {
+                Some(hint) => format!("{} ({hint})", d.message),
+                None => d.message.clone(),
+            })
+            .collect();
+        return Err(Error::Usage(format!(
+            "--name {} --region {} do not make a valid spec: {}",
+            shell_quote(Path::new(name)),
+            shell_quote(Path::new(region)),
+            problems.join("; ")
+        )));
+    }
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -313,7 +410,7 @@ fn init(spec: &Path, ui: &Ui) -> Result<()> {
                 Error::io(spec, e)
             }
         })?;
-    file.write_all(STARTER_SPEC.as_bytes())
+    file.write_all(text.as_bytes())
         .map_err(|e| Error::io(spec, e))?;
     ui.status(&format!(
         "wrote {}; edit it, then: hagen render {} -o infra/",
@@ -346,12 +443,19 @@ fn json_or_err(err: Error, ui: &Ui) -> Result<u8> {
     Err(err)
 }
 
-fn render_in_memory(spec: &Path, template_dir: Option<&Path>) -> Result<crate::render::Rendered> {
-    crate::render_spec(spec, template_dir)
+/// Everything `render` writes into `output`: the module and its manifest.
+fn render_in_memory(
+    spec: &Path,
+    output: &Path,
+    template_dir: Option<&Path>,
+) -> Result<crate::render::Rendered> {
+    let mut rendered = crate::render_spec(spec, template_dir)?;
+    crate::manifest::add(&mut rendered, spec, output, template_dir);
+    Ok(rendered)
 }
 
 fn render(spec: &Path, output: &Path, template_dir: Option<&Path>, ui: &Ui) -> Result<()> {
-    let rendered = render_in_memory(spec, template_dir)?;
+    let rendered = render_in_memory(spec, output, template_dir)?;
     let summary = crate::write::write(&rendered, output)?;
     let mut parts = vec![format!("wrote {}", files(summary.written.len()))];
     if !summary.unchanged.is_empty() {
@@ -379,13 +483,18 @@ fn check(
     format: OutputFormat,
     ui: &Ui,
 ) -> Result<u8> {
-    let rendered = match render_in_memory(spec, template_dir) {
+    let rendered = match render_in_memory(spec, output, template_dir) {
         Ok(rendered) => rendered,
         Err(err) if format == OutputFormat::Json => return json_or_err(err, ui),
         Err(err) => return Err(err),
     };
     let drift = check::compare(&rendered, output)?;
-    let fix = fix_command(spec, output, template_dir);
+    // The folder was rendered with templates this check was not given (or others): the
+    // fix is a render with those, not one that would drop their output.
+    let recorded = crate::manifest::read(output)
+        .and_then(|m| crate::manifest::templates_dir(&m, output))
+        .filter(|dir| template_dir.is_none_or(|given| !same_dir(given, dir)));
+    let fix = fix_command(spec, output, recorded.as_deref().or(template_dir));
     if format == OutputFormat::Json {
         print_stdout(&format!(
             "{}\n",
@@ -412,8 +521,23 @@ fn check(
     for d in &drift {
         message.push_str(&format!("  {} {}\n", d.path, d.kind.describe()));
     }
+    if let Some(dir) = &recorded {
+        message.push_str(&format!(
+            "{} was rendered with --templates {}; if that is still right, check with it too:\n  hagen check {} -o {} --templates {}\n",
+            output.display(),
+            shell_quote(dir),
+            shell_quote(spec),
+            shell_quote(output),
+            shell_quote(dir)
+        ));
+    }
     message.push_str(&format!("to fix it, run: {fix}"));
     Err(Error::Drift(message))
+}
+
+/// Whether two paths name the same folder (lexically, from the current folder).
+fn same_dir(a: &Path, b: &Path) -> bool {
+    crate::manifest::relative_to(a, b) == "."
 }
 
 fn drift_diagnostics(drift: &[Drift], output: &Path, fix: &str) -> Vec<Diagnostic> {
@@ -476,14 +600,10 @@ fn colorize_diff(diff: &str, color: bool) -> String {
         .collect()
 }
 
-fn templates_command(
-    command: TemplatesCommand,
-    template_dir: Option<&Path>,
-    ui: &Ui,
-) -> Result<()> {
+fn templates_command(command: TemplatesCommand, ui: &Ui) -> Result<()> {
     match command {
-        TemplatesCommand::List { target } => {
-            let set = TemplateSet::load(target, template_dir)?;
+        TemplatesCommand::List { target, templates } => {
+            let set = TemplateSet::load(target, templates.templates.as_deref())?;
             let entries = templates::list(target, &set);
             let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
             let mut out = String::new();
@@ -506,7 +626,7 @@ fn templates_command(
         } => {
             let written = templates::eject(target, &names, &output)?;
             ui.status(&format!(
-                "copied {} to {}; render with: hagen --templates {} render SPEC -o DIR",
+                "copied {} to {}; render with: hagen render SPEC -o DIR --templates {}",
                 if written.len() == 1 {
                     "1 template".to_string()
                 } else {

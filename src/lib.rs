@@ -18,6 +18,7 @@ pub mod environments;
 pub mod error;
 pub mod graph;
 pub mod load;
+pub mod manifest;
 pub mod model;
 pub mod module_docs;
 pub mod reference;

@@ -18,6 +18,8 @@ pub struct Input {
     pub type_expr: String,
     /// The default as an HCL literal; `None` when the variable has no default.
     pub default: Option<String>,
+    /// The default as the JSON value terraform-docs prints (`None`: no default).
+    pub default_value: Option<serde_json::Value>,
     pub required: bool,
 }
 
@@ -76,6 +78,8 @@ pub struct ModuleDocs {
     pub resources: Vec<Resource>,
     pub requirements: Vec<Requirement>,
     pub skips: Vec<CheckovSkip>,
+    /// The terraform-docs block of the README ([`terraform_docs`]).
+    pub terraform_docs: String,
 }
 
 impl ModuleText {
@@ -93,6 +97,7 @@ impl ModuleText {
             resources: resources(&self.body),
             requirements: requirements(&self.body),
             skips: checkov_skips(&self.text),
+            terraform_docs: terraform_docs(&self.body),
         }
     }
 }
@@ -137,11 +142,18 @@ fn label(block: &hcl::Block, index: usize) -> String {
 pub fn inputs(body: &hcl::Body) -> Vec<Input> {
     let mut inputs: Vec<Input> = blocks(body, "variable")
         .map(|block| {
-            let default = block
+            let default_expr = block
                 .body()
                 .attributes()
                 .find(|attr| attr.key() == "default")
-                .map(|attr| one_line(attr.expr()));
+                .map(|attr| attr.expr());
+            let default = default_expr.map(one_line);
+            let default_value = default_expr.map(|expr| {
+                sorted_keys(
+                    serde_json::to_value(hcl::Value::from(expr.clone()))
+                        .unwrap_or(serde_json::Value::Null),
+                )
+            });
             let type_expr = block
                 .body()
                 .attributes()
@@ -154,6 +166,7 @@ pub fn inputs(body: &hcl::Body) -> Vec<Input> {
                 type_expr,
                 required: default.is_none(),
                 default,
+                default_value,
             }
         })
         .collect();
@@ -265,6 +278,271 @@ pub fn checkov_skips(text: &str) -> Vec<CheckovSkip> {
         }
     }
     skips
+}
+
+/// Object keys in sorted order, as Go's `encoding/json` writes a map (terraform-docs).
+fn sorted_keys(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut entries: Vec<_> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            serde_json::Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, sorted_keys(v)))
+                    .collect(),
+            )
+        }
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.into_iter().map(sorted_keys).collect())
+        }
+        other => other,
+    }
+}
+
+/// The inputs, outputs, resources, providers and requirements of a module exactly as
+/// `terraform-docs markdown table` writes them with its default settings (terraform-docs
+/// 0.19 and 0.20: anchors, escaping, `<br/>`, Required column, Modules section), for the
+/// part of the README between `<!-- BEGIN_TF_DOCS -->` and `<!-- END_TF_DOCS -->`, so
+/// that a `terraform_docs` pre-commit hook finds nothing to change. The layout follows
+/// terraform-docs' `format/templates/markdown_table_*.tmpl` and `template/sanitizer.go`.
+pub fn terraform_docs(body: &hcl::Body) -> String {
+    let requirements = requirements(body);
+    let mut resources = resources(body);
+    let inputs = inputs(body);
+    let outputs = outputs(body);
+    let mut out = String::new();
+    let mut section = |title: &str, header: &str, rows: Vec<String>, empty: &str| {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&format!("## {title}\n\n"));
+        if rows.is_empty() {
+            out.push_str(&format!("{empty}\n"));
+        } else {
+            out.push_str(header);
+            for row in rows {
+                out.push_str(&row);
+                out.push('\n');
+            }
+        }
+    };
+    let version = |v: &str| {
+        if v.is_empty() {
+            "n/a".to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    section(
+        "Requirements",
+        "| Name | Version |\n|------|---------|\n",
+        requirements
+            .iter()
+            .map(|r| {
+                format!(
+                    "| {} | {} |",
+                    tfdocs_anchor("requirement", &r.name),
+                    version(&r.version)
+                )
+            })
+            .collect(),
+        "No requirements.",
+    );
+    // Providers the resources use, with the version their requirement gives.
+    let mut providers: Vec<&str> = resources
+        .iter()
+        .map(|r| r.kind.split('_').next().unwrap_or_default())
+        .collect();
+    providers.sort();
+    providers.dedup();
+    section(
+        "Providers",
+        "| Name | Version |\n|------|---------|\n",
+        providers
+            .iter()
+            .map(|name| {
+                let required = requirements.iter().find(|r| r.name == *name);
+                format!(
+                    "| {} | {} |",
+                    tfdocs_anchor("provider", name),
+                    version(required.map_or("", |r| r.version.as_str()))
+                )
+            })
+            .collect(),
+        "No providers.",
+    );
+    section("Modules", "", Vec::new(), "No modules.");
+    // Managed resources first, then data sources, each by type and name.
+    resources.sort_by(|a, b| (a.data, &a.address).cmp(&(b.data, &b.address)));
+    section(
+        "Resources",
+        "| Name | Type |\n|------|------|\n",
+        resources
+            .iter()
+            .map(|r| {
+                let (provider, short) = r.kind.split_once('_').unwrap_or((&r.kind, ""));
+                let spec = r.address.strip_prefix("data.").unwrap_or(&r.address);
+                format!(
+                    "| [{spec}](https://registry.terraform.io/providers/hashicorp/{provider}/latest/docs/{}/{short}) | {} |",
+                    if r.data { "data-sources" } else { "resources" },
+                    if r.data { "data source" } else { "resource" }
+                )
+            })
+            .collect(),
+        "No resources.",
+    );
+    section(
+        "Inputs",
+        "| Name | Description | Type | Default | Required |\n|------|-------------|------|---------|:--------:|\n",
+        inputs
+            .iter()
+            .map(|i| {
+                format!(
+                    "| {} | {} | {} | {} | {} |",
+                    tfdocs_anchor("input", &i.name),
+                    tfdocs_text(&i.description),
+                    tfdocs_code(&i.type_expr),
+                    match &i.default_value {
+                        None => "n/a".to_string(),
+                        Some(value) =>
+                            tfdocs_code(&serde_json::to_string_pretty(value).unwrap_or_default()),
+                    },
+                    if i.required { "yes" } else { "no" }
+                )
+            })
+            .collect(),
+        "No inputs.",
+    );
+    section(
+        "Outputs",
+        "| Name | Description |\n|------|-------------|\n",
+        outputs
+            .iter()
+            .map(|o| {
+                format!(
+                    "| {} | {} |",
+                    tfdocs_anchor("output", &o.name),
+                    tfdocs_text(&o.description)
+                )
+            })
+            .collect(),
+        "No outputs.",
+    );
+    // terraform-docs drops the trailing newline of its content.
+    out.trim_end().to_string()
+}
+
+/// `<a name="input_x_y"></a> [x\_y](#input\_x\_y)`: terraform-docs' anchor with escaping.
+fn tfdocs_anchor(kind: &str, name: &str) -> String {
+    let anchor = format!("{kind}_{name}");
+    format!(
+        "<a name=\"{anchor}\"></a> [{}](#{})",
+        name.replace('_', "\\_"),
+        anchor.replace('_', "\\_")
+    )
+}
+
+/// A type or default value: a code span on one line, `<pre>` with `<br/>` otherwise.
+fn tfdocs_code(code: &str) -> String {
+    if code.contains('\n') {
+        format!(
+            "<pre>{}</pre>",
+            code.trim().replace('\r', "").replace('\n', "<br/>")
+        )
+    } else {
+        format!("`{code}`")
+    }
+}
+
+/// A description as terraform-docs' `sanitizeMarkdownTbl` writes it (escaping on): pipes
+/// and underscores escaped outside code spans (not in URLs), line breaks as `<br/>`.
+fn tfdocs_text(text: &str) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        return "n/a".into();
+    }
+    let mut out = String::new();
+    for (index, segment) in text.split('`').enumerate() {
+        if index % 2 == 1 {
+            out.push('`');
+            out.push_str(segment);
+            out.push('`');
+            continue;
+        }
+        let escaped = segment.replace('|', "\\|");
+        let lines: Vec<String> = escaped.split('\n').map(escape_underscores).collect();
+        out.push_str(&lines.join("\n"));
+    }
+    // URLs get their underscores back.
+    let out: Vec<String> = out
+        .split(' ')
+        .map(|word| {
+            if word.contains("://") {
+                word.replace('\\', "")
+            } else {
+                word.to_string()
+            }
+        })
+        .collect();
+    out.join(" ")
+        .replace("  \n", "<br/>")
+        .replace('\n', "<br/>")
+}
+
+/// Escapes `_` as terraform-docs does, except for runs it reads as emphasis: a run at the
+/// start of a line followed by a space, and `_word ... word_` between spaces.
+fn escape_underscores(line: &str) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    let mut keep = vec![false; chars.len()];
+    let is_space = |c: char| c.is_whitespace();
+    // `^(\s*)(_+)(\s+)`
+    let start = chars.iter().take_while(|c| is_space(**c)).count();
+    let run = chars[start..].iter().take_while(|c| **c == '_').count();
+    if run > 0 && chars.get(start + run).is_some_and(|c| is_space(*c)) {
+        keep[start..start + run].iter_mut().for_each(|k| *k = true);
+    }
+    // `(\s+)(_+)([^\s_])(.*)([^\s_])(_+)(\s+)`, greedy: the first opening run, the last
+    // closing run.
+    let opening = (1..chars.len()).find(|&i| {
+        chars[i] == '_' && is_space(chars[i - 1]) && {
+            let end = i + chars[i..].iter().take_while(|c| **c == '_').count();
+            chars.get(end).is_some_and(|c| !is_space(*c) && *c != '_')
+        }
+    });
+    if let Some(open) = opening {
+        let open_end = open + chars[open..].iter().take_while(|c| **c == '_').count();
+        let closing = (open_end + 1..chars.len()).rev().find(|&j| {
+            chars[j] == '_' && chars.get(j + 1).is_some_and(|c| is_space(*c)) && {
+                let mut s = j;
+                while s > 0 && chars[s - 1] == '_' {
+                    s -= 1;
+                }
+                s > open_end && !is_space(chars[s - 1]) && chars[s - 1] != '_'
+            }
+        });
+        if let Some(close_last) = closing {
+            let mut close_start = close_last;
+            while chars[close_start - 1] == '_' {
+                close_start -= 1;
+            }
+            keep[open..open_end].iter_mut().for_each(|k| *k = true);
+            keep[close_start..=close_last]
+                .iter_mut()
+                .for_each(|k| *k = true);
+        }
+    }
+    chars
+        .iter()
+        .zip(keep)
+        .map(|(c, keep)| {
+            if *c == '_' && !keep {
+                "\\_".to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Text made safe for one cell of a Markdown table: no line breaks, no column breaks.
@@ -422,5 +700,100 @@ terraform {
         assert_eq!(markdown_cell("a|b\nc"), "a\\|b c");
         assert_eq!(markdown_code("x`y"), "`` x`y ``");
         assert_eq!(markdown_code("\"t3.micro\""), "`\"t3.micro\"`");
+    }
+}
+
+/// `terraform_docs` against lines of terraform-docs' documented output
+/// (docs/reference/markdown-table.md of terraform-docs, default settings; `<br/>` since
+/// 0.19).
+#[cfg(test)]
+mod terraform_docs_format {
+    use super::*;
+
+    const MODULE: &str = r#"
+terraform {
+  required_version = ">= 0.12"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 2.15.0"
+    }
+  }
+}
+
+variable "input_with_underscores" {
+  description = "A variable with underscores."
+}
+
+variable "input-with-pipe" {
+  description = "It includes v1 | v2 | v3"
+  type        = string
+  default     = "v1"
+}
+
+variable "no-escape-default-value" {
+  description = "The description contains `something_with_underscore`. Defaults to 'VALUE_WITH_UNDERSCORE'."
+  type        = string
+  default     = "VALUE_WITH_UNDERSCORE"
+}
+
+variable "with-url" {
+  description = "The description contains url. https://www.domain.com/foo/bar_baz.html"
+  type        = string
+  default     = ""
+}
+
+variable "list-1" {
+  description = "It's list number one."
+  type        = list
+  default     = ["a", "b", "c"]
+}
+
+variable "map-1" {
+  description = "It's map number one."
+  type        = map
+  default     = { "c" = 3, "a" = 1, "b" = 2 }
+}
+
+variable "string_default_null" {
+  type    = string
+  default = null
+}
+
+output "output-1" {
+  description = "It's output number one."
+  value       = "1"
+}
+
+resource "aws_vpc" "this" {}
+
+data "aws_caller_identity" "current" {}
+"#;
+
+    #[test]
+    fn matches_terraform_docs_markdown_table_output() {
+        let docs = terraform_docs(&hcl::parse(MODULE).unwrap());
+        let expected_lines = [
+            "## Requirements\n\n| Name | Version |\n|------|---------|\n| <a name=\"requirement_terraform\"></a> [terraform](#requirement\\_terraform) | >= 0.12 |\n| <a name=\"requirement_aws\"></a> [aws](#requirement\\_aws) | >= 2.15.0 |\n\n## Providers\n\n| Name | Version |\n|------|---------|\n| <a name=\"provider_aws\"></a> [aws](#provider\\_aws) | >= 2.15.0 |\n\n## Modules\n\nNo modules.\n\n## Resources\n\n| Name | Type |\n|------|------|\n| [aws_vpc.this](https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/vpc) | resource |\n| [aws_caller_identity.current](https://registry.terraform.io/providers/hashicorp/aws/latest/docs/data-sources/caller_identity) | data source |\n\n## Inputs\n\n| Name | Description | Type | Default | Required |\n|------|-------------|------|---------|:--------:|\n",
+            "| <a name=\"input_input-with-pipe\"></a> [input-with-pipe](#input\\_input-with-pipe) | It includes v1 \\| v2 \\| v3 | `string` | `\"v1\"` | no |\n",
+            "| <a name=\"input_input_with_underscores\"></a> [input\\_with\\_underscores](#input\\_input\\_with\\_underscores) | A variable with underscores. | `any` | n/a | yes |\n",
+            "| <a name=\"input_list-1\"></a> [list-1](#input\\_list-1) | It's list number one. | `list` | <pre>[<br/>  \"a\",<br/>  \"b\",<br/>  \"c\"<br/>]</pre> | no |\n",
+            "| <a name=\"input_map-1\"></a> [map-1](#input\\_map-1) | It's map number one. | `map` | <pre>{<br/>  \"a\": 1,<br/>  \"b\": 2,<br/>  \"c\": 3<br/>}</pre> | no |\n",
+            "| <a name=\"input_no-escape-default-value\"></a> [no-escape-default-value](#input\\_no-escape-default-value) | The description contains `something_with_underscore`. Defaults to 'VALUE\\_WITH\\_UNDERSCORE'. | `string` | `\"VALUE_WITH_UNDERSCORE\"` | no |\n",
+            "| <a name=\"input_string_default_null\"></a> [string\\_default\\_null](#input\\_string\\_default\\_null) | n/a | `string` | `null` | no |\n",
+            "| <a name=\"input_with-url\"></a> [with-url](#input\\_with-url) | The description contains url. https://www.domain.com/foo/bar_baz.html | `string` | `\"\"` | no |\n",
+            "\n## Outputs\n\n| Name | Description |\n|------|-------------|\n| <a name=\"output_output-1\"></a> [output-1](#output\\_output-1) | It's output number one. |",
+        ];
+        assert_eq!(docs, expected_lines.concat(), "\n{docs}");
+    }
+
+    #[test]
+    fn emphasis_runs_stay_unescaped_like_terraform_docs() {
+        assert_eq!(escape_underscores("a _b c_ d"), "a _b c_ d");
+        assert_eq!(escape_underscores("_ item"), "_ item");
+        assert_eq!(
+            escape_underscores("min_size and max_size"),
+            "min\\_size and max\\_size"
+        );
     }
 }

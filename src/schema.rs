@@ -48,12 +48,129 @@ fn validator() -> &'static jsonschema::Validator {
     })
 }
 
-/// Every schema error of a document, in words, at its position.
-pub fn errors(document: &Value, positions: &Positions, file: &str) -> Vec<Diagnostic> {
+/// Every schema error of a document, in words, at its position. `source` is the spec's
+/// text, to quote a value as it was written (`16.10`, not `16.1`).
+pub fn errors(
+    document: &Value,
+    positions: &Positions,
+    file: &str,
+    source: &str,
+) -> Vec<Diagnostic> {
     validator()
         .iter_errors(document)
-        .flat_map(|error| describe(&error, document, positions, file))
+        .flat_map(|error| {
+            let mut found = describe(&error, document, positions, file);
+            if let Some(hint) = quote_hint(&error, document, positions, source) {
+                for diagnostic in &mut found {
+                    diagnostic.hint = Some(match diagnostic.hint.take() {
+                        Some(more) => format!("{hint}; {more}"),
+                        None => hint.clone(),
+                    });
+                }
+            }
+            found
+        })
         .collect()
+}
+
+/// A part of a document that breaks the schema, and how to set it aside so the rest
+/// validates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InvalidPart {
+    /// Remove the value at this pointer: the value an error is about, or an unknown (or
+    /// misnamed) key alone.
+    Remove(String),
+    /// A required key is missing: put the schema's example there as a stand-in.
+    Fill(String, Value),
+}
+
+/// Every part of a document that breaks the schema.
+pub fn invalid_parts(document: &Value) -> Vec<InvalidPart> {
+    let mut parts = Vec::new();
+    for error in validator().iter_errors(document) {
+        let pointer = error.instance_path().as_str().to_string();
+        let location = error.schema_path().as_str().to_string();
+        match error.kind() {
+            ValidationErrorKind::AdditionalProperties { unexpected } => parts.extend(
+                unexpected
+                    .iter()
+                    .map(|key| InvalidPart::Remove(format!("{pointer}/{}", pointer_segment(key)))),
+            ),
+            ValidationErrorKind::PropertyNames { error: inner } => {
+                let key = inner.instance().as_str().unwrap_or_default().to_string();
+                parts.push(InvalidPart::Remove(format!(
+                    "{pointer}/{}",
+                    pointer_segment(&key)
+                )));
+            }
+            ValidationErrorKind::Required { property } => {
+                let key = short(property);
+                let owners = [
+                    schema_node(parent_location(&location)),
+                    location
+                        .rsplit_once("/then/")
+                        .or_else(|| location.rsplit_once("/else/"))
+                        .and_then(|(owner, _)| schema_node(owner)),
+                ];
+                let example = owners
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|node| node.get("properties")?.get(&key))
+                    .find_map(|node| node.get("examples")?.get(0).cloned());
+                parts.push(match example {
+                    Some(example) => {
+                        InvalidPart::Fill(format!("{pointer}/{}", pointer_segment(&key)), example)
+                    }
+                    None => InvalidPart::Remove(pointer),
+                });
+            }
+            _ => parts.push(InvalidPart::Remove(pointer)),
+        }
+    }
+    parts
+}
+
+/// "quote it" when a string is expected and YAML read a number or a boolean
+/// (`CostCenter: 1234`, `engine_version: 16`, `Owner: yes` is a string already).
+fn quote_hint(
+    error: &jsonschema::ValidationError<'_>,
+    document: &Value,
+    positions: &Positions,
+    source: &str,
+) -> Option<String> {
+    let ValidationErrorKind::Type { kind } = error.kind() else {
+        return None;
+    };
+    let wants_string = match kind {
+        jsonschema::error::TypeKind::Single(t) => *t == jsonschema::types::JsonType::String,
+        jsonschema::error::TypeKind::Multiple(types) => {
+            types.contains(jsonschema::types::JsonType::String)
+        }
+    };
+    let pointer = error.instance_path().as_str();
+    let instance = document.pointer(pointer)?;
+    if !wants_string || !(instance.is_number() || instance.is_boolean()) {
+        return None;
+    }
+    let written =
+        scalar_as_written(source, positions.value(pointer)).unwrap_or_else(|| instance.to_string());
+    Some(format!(
+        "quote it: \"{written}\" (YAML reads `{written}` unquoted as a {})",
+        if instance.is_boolean() {
+            "boolean"
+        } else {
+            "number"
+        }
+    ))
+}
+
+/// The plain scalar that starts at `at` in `source`, as written.
+fn scalar_as_written(source: &str, at: Position) -> Option<String> {
+    let line = source.lines().nth(at.line.checked_sub(1)?)?;
+    let rest: String = line.chars().skip(at.column.checked_sub(1)?).collect();
+    let end = rest.find([',', ']', '}', '#']).unwrap_or(rest.len());
+    let text = rest[..end].trim();
+    (!text.is_empty() && !text.starts_with(['"', '\'', '[', '{'])).then(|| text.to_string())
 }
 
 /// `/compute/scaling/target` -> `compute.scaling.target`, `/storage/buckets/0/name` ->

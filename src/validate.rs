@@ -27,15 +27,16 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Spec> {
         .map_err(|e| Error::Internal(format!("bug: a schema-valid spec did not deserialize: {e}")))
 }
 
-/// All problems of a loaded spec, sorted by position. Semantic rules run only on a
-/// schema-valid document (they need its types), so a spec with schema errors gets its
-/// semantic errors on the next run.
+/// All problems of a loaded spec, sorted by position: the schema's, and the semantic
+/// rules' on every part that is structurally valid. The rules need typed values, so the
+/// parts with schema errors are cut out first ([`structurally_valid_part`]) and a rule
+/// stays silent when a value it reads was cut (its default stood in).
 pub fn check(loaded: &LoadedSpec) -> Vec<Diagnostic> {
     let file = loaded.path.display().to_string();
     let mut diagnostics = loaded.diagnostics.clone();
-    let schema_errors = schema::errors(&loaded.document, &loaded.positions, &file);
-    if schema_errors.is_empty() {
-        diagnostics.extend(semantic(loaded, &file));
+    let schema_errors = schema::errors(&loaded.document, &loaded.positions, &file, &loaded.text);
+    if let Some((document, cut)) = structurally_valid_part(&loaded.document) {
+        diagnostics.extend(semantic(loaded, &document, &cut, &file));
     }
     diagnostics.extend(schema_errors);
     diagnostics.sort_by(|a, b| (a.line, a.column, &a.message).cmp(&(b.line, b.column, &b.message)));
@@ -53,6 +54,9 @@ pub enum Site<'a> {
 pub struct Checker<'a> {
     pub(crate) positions: &'a Positions,
     file: &'a str,
+    /// Parts of the spec cut for schema errors: problems involving them are not reported
+    /// (the schema error is, and the value the rule saw was a default).
+    cut: &'a [String],
     /// Set while checking the spec as one environment's overrides change it: pointers
     /// then resolve into `environments.<env>` where the override sets the value.
     environment: Option<&'a str>,
@@ -68,6 +72,22 @@ impl Checker<'_> {
             Site::Value(p) => (p, false),
             Site::Key(p) => (p, true),
         };
+        let env_prefix = self
+            .environment
+            .map(|env| format!("/environments/{}", pointer_segment(env)));
+        let involves_cut = std::iter::once(pointer)
+            .chain(others.iter().copied())
+            .flat_map(|p| {
+                [
+                    Some(p.to_string()),
+                    env_prefix.as_ref().map(|e| format!("{e}{p}")),
+                ]
+            })
+            .flatten()
+            .any(|p| self.cut.iter().any(|cut| related(&p, cut)));
+        if involves_cut {
+            return;
+        }
         let at = match self.environment {
             None => {
                 if is_key {
@@ -96,20 +116,103 @@ impl Checker<'_> {
     }
 }
 
-fn semantic(loaded: &LoadedSpec, file: &str) -> Vec<Diagnostic> {
-    let Ok(spec) = serde_json::from_value::<Spec>(loaded.document.clone()) else {
-        return Vec::new(); // cannot happen for a schema-valid document; validate() says so
+/// Whether one pointer is the other or inside it (on segment boundaries).
+fn related(a: &str, b: &str) -> bool {
+    let inside = |inner: &str, outer: &str| {
+        inner == outer || (inner.starts_with(outer) && inner[outer.len()..].starts_with('/'))
+    };
+    inside(a, b) || inside(b, a)
+}
+
+/// Keys whose value decides what the rest of their mapping means: when one is invalid,
+/// its whole mapping is cut (its default would judge the siblings by the wrong kind).
+const DISCRIMINATORS: [&str; 3] = ["kind", "engine", "target"];
+
+/// The document with every part that breaks the schema removed, and the pointers that
+/// were cut; `None` when nothing valid is left to check (a required top-level key is
+/// missing or wrong). A list with a bad item is cut whole: removing one item would shift
+/// the positions of the others.
+pub fn structurally_valid_part(document: &Value) -> Option<(Value, Vec<String>)> {
+    let mut document = document.clone();
+    let mut cut: Vec<String> = Vec::new();
+    // Cutting a required key makes its mapping invalid, which is cut next: a few rounds
+    // reach the top level at most.
+    for _ in 0..16 {
+        let parts = schema::invalid_parts(&document);
+        if parts.is_empty() {
+            return Some((document, cut));
+        }
+        for part in parts {
+            match part {
+                schema::InvalidPart::Remove(pointer) => {
+                    let pointer = widen(&document, &pointer);
+                    if pointer.is_empty() {
+                        return None;
+                    }
+                    remove(&mut document, &pointer);
+                    cut.push(pointer);
+                }
+                schema::InvalidPart::Fill(pointer, value) => {
+                    fill(&mut document, &pointer, value);
+                    cut.push(pointer);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Up from list items to their list, and from a discriminator to its mapping.
+fn widen(document: &Value, pointer: &str) -> String {
+    let mut pointer = pointer.to_string();
+    loop {
+        let Some((parent, last)) = pointer.rsplit_once('/') else {
+            return pointer;
+        };
+        let parent_is_list = document.pointer(parent).is_some_and(Value::is_array);
+        if parent_is_list || DISCRIMINATORS.contains(&last) {
+            pointer = parent.to_string();
+        } else {
+            return pointer;
+        }
+    }
+}
+
+fn fill(document: &mut Value, pointer: &str, value: Value) {
+    let Some((parent, last)) = pointer.rsplit_once('/') else {
+        return;
+    };
+    let key = last.replace("~1", "/").replace("~0", "~");
+    if let Some(Value::Object(map)) = document.pointer_mut(parent) {
+        map.entry(key).or_insert(value);
+    }
+}
+
+fn remove(document: &mut Value, pointer: &str) {
+    let Some((parent, last)) = pointer.rsplit_once('/') else {
+        return;
+    };
+    let key = last.replace("~1", "/").replace("~0", "~");
+    if let Some(Value::Object(map)) = document.pointer_mut(parent) {
+        map.remove(&key);
+    }
+}
+
+fn semantic(loaded: &LoadedSpec, document: &Value, cut: &[String], file: &str) -> Vec<Diagnostic> {
+    let Ok(spec) = serde_json::from_value::<Spec>(document.clone()) else {
+        return Vec::new(); // a schema-valid document deserializes (validate() says so)
     };
     let mut checker = Checker {
         positions: &loaded.positions,
         file,
+        cut,
         environment: None,
         out: Vec::new(),
     };
     crate::target::rules(&spec, &mut checker);
     // Each environment's overrides applied to the base spec must pass the same rules.
     for (env, overrides) in &spec.environments {
-        let mut merged = loaded.document.clone();
+        let mut merged = document.clone();
         merge(&mut merged, overrides);
         if let Ok(env_spec) = serde_json::from_value::<Spec>(merged) {
             checker.environment = Some(env);

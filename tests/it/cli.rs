@@ -619,3 +619,298 @@ fn templates_context_prints_the_reference_or_the_values_of_a_spec() {
     let context: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(context["name_prefix"], "shop-dev");
 }
+
+// ---- a new user's first hour (issue 14) --------------------------------------------
+
+#[test]
+fn init_takes_name_and_region_and_names_its_own_file() {
+    let dir = tempfile::tempdir().unwrap();
+    hagen()
+        .current_dir(dir.path())
+        .args([
+            "init",
+            "app.yaml",
+            "--name",
+            "shop",
+            "--region",
+            "us-east-2",
+        ])
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(dir.path().join("app.yaml")).unwrap();
+    assert!(text.contains("\nname: shop\n"), "{text}");
+    assert!(text.contains("\nregion: us-east-2\n"), "{text}");
+    assert!(
+        text.contains("availability_zones: [us-east-2a, us-east-2b]"),
+        "{text}"
+    );
+    assert!(text.contains("hagen validate app.yaml"), "{text}");
+    assert!(text.contains("hagen render app.yaml -o infra/"), "{text}");
+    assert!(
+        !text.contains("hagen.yaml ") && !text.contains("eu-west-1"),
+        "{text}"
+    );
+    assert!(!text.contains("{{"), "{text}");
+    hagen()
+        .current_dir(dir.path())
+        .args(["validate", "app.yaml"])
+        .assert()
+        .success();
+
+    // Tokyo has no zone `b`.
+    hagen()
+        .current_dir(dir.path())
+        .args(["init", "tokyo.yaml", "--region", "ap-northeast-1"])
+        .assert()
+        .success();
+    let tokyo = std::fs::read_to_string(dir.path().join("tokyo.yaml")).unwrap();
+    assert!(
+        tokyo.contains("[ap-northeast-1a, ap-northeast-1c]"),
+        "{tokyo}"
+    );
+
+    // A name or region the spec would reject is a usage error, and nothing is written.
+    hagen()
+        .current_dir(dir.path())
+        .args(["init", "bad.yaml", "--name", "Shop_1", "--region", "mars-1"])
+        .assert()
+        .code(64)
+        .stderr(predicate::str::contains(
+            "`Shop_1` is not a valid value for `name`",
+        ))
+        .stderr(predicate::str::contains(
+            "`mars-1` is not an AWS region name",
+        ));
+    assert!(!dir.path().join("bad.yaml").exists());
+}
+
+/// Every command's help describes each of its arguments (no bare `<SPEC>`).
+#[test]
+fn every_argument_has_help_text() {
+    use clap::CommandFactory;
+    fn visit(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            if arg.get_help().is_none() && !["help", "version"].contains(&arg.get_id().as_str()) {
+                missing.push(format!("{path} {}", arg.get_id()));
+            }
+        }
+        for sub in command.get_subcommands() {
+            visit(sub, &format!("{path} {}", sub.get_name()), missing);
+        }
+    }
+    let mut missing = Vec::new();
+    visit(&hagen::cli::Cli::command(), "hagen", &mut missing);
+    assert_eq!(missing, Vec::<String>::new());
+    hagen()
+        .args(["validate", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("The spec file (YAML)"));
+}
+
+/// `--templates` only where templates are rendered; `--color` and `--quiet` everywhere,
+/// since every command reports errors.
+#[test]
+fn templates_option_only_on_commands_that_render() {
+    use clap::CommandFactory;
+    let cli = hagen::cli::Cli::command();
+    let has = |path: &[&str], long: &str| {
+        let mut command = &cli;
+        for name in path {
+            command = command.find_subcommand(name).unwrap();
+        }
+        command.get_arguments().any(|a| a.get_long() == Some(long))
+    };
+    for path in [&["render"][..], &["check"], &["templates", "list"]] {
+        assert!(has(path, "templates"), "{path:?}");
+    }
+    for path in [
+        &["init"][..],
+        &["graph"],
+        &["validate"],
+        &["schema"],
+        &["completions"],
+        &["templates", "eject"],
+        &["templates", "context"],
+    ] {
+        assert!(!has(path, "templates"), "{path:?}");
+    }
+    hagen()
+        .args(["validate", "x.yaml", "--templates", "t"])
+        .assert()
+        .code(64);
+    // --color is global and used: the error label of any command is coloured.
+    hagen()
+        .args(["validate", "/no/such/spec.yaml", "--color", "always"])
+        .assert()
+        .code(74)
+        .stderr(predicate::str::contains("\x1b[1;31merror"));
+}
+
+#[test]
+fn an_unknown_command_suggests_the_closest_or_how_to_pass_a_spec() {
+    hagen()
+        .arg("rendr")
+        .assert()
+        .code(64)
+        .stderr(predicate::str::contains(
+            "a similar subcommand exists: 'render'",
+        ));
+    hagen()
+        .arg("app.yaml")
+        .assert()
+        .code(64)
+        .stderr(predicate::str::contains(
+            "hagen validate app.yaml` or `hagen render app.yaml -o infra/`",
+        ));
+}
+
+#[test]
+fn schema_id_is_the_url_of_the_readme_and_starter_modelines() {
+    let output = hagen()
+        .arg("schema")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let id = schema["$id"].as_str().unwrap();
+    let modeline = format!("# yaml-language-server: $schema={id}\n");
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    assert!(readme.contains(&modeline), "README's modeline is not {id}");
+    assert!(hagen::cli::STARTER_SPEC.starts_with(&modeline));
+    // The URL serves the file in the repository.
+    assert!(id.ends_with("/main/schemas/hagen.schema.json"), "{id}");
+    assert_eq!(
+        std::fs::read(repo().join("schemas/hagen.schema.json")).unwrap(),
+        output.stdout
+    );
+}
+
+/// Structural errors no longer hide the semantic ones: a schema error in one place
+/// (and a missing key in the same section) comes with every rule's problem elsewhere.
+#[test]
+fn schema_and_semantic_problems_are_reported_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("app.yaml");
+    std::fs::write(
+        &spec,
+        "name: shop\nregion: eu-west-1\ntags:\n  CostCenter: 1234\nnetwork:\n  cidr: 10.0.0.0/16\n  availability_zones: [eu-west-1a, us-east-1b]\ncompute:\n  kind: ecs\n  cpu: 256\n  memory: 4096\n  min_size: 5\n  max_size: 2\n  port: abc\ndatabase:\n  engine: postgres\n  engine_version: 16.10\n",
+    )
+    .unwrap();
+    let output = hagen()
+        .args(["validate", "--format", "json"])
+        .arg(&spec)
+        .assert()
+        .code(65)
+        .get_output()
+        .clone();
+    let found: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let at = |line: u64| {
+        found
+            .iter()
+            .find(|d| d["line"] == line)
+            .unwrap_or_else(|| panic!("nothing at line {line}: {found:#?}"))
+    };
+    // Schema errors, with a hint to quote what YAML read as a number.
+    assert_eq!(
+        at(4)["hint"].as_str().unwrap(),
+        "quote it: \"1234\" (YAML reads `1234` unquoted as a number)"
+    );
+    assert!(
+        at(17)["hint"]
+            .as_str()
+            .unwrap()
+            .starts_with("quote it: \"16.10\""),
+        "{found:#?}"
+    );
+    assert!(at(8)["message"].as_str().unwrap().contains("`image`"));
+    assert!(at(14)["message"].as_str().unwrap().contains("compute.port"));
+    // Semantic problems of the parts that are structurally valid, in the same run.
+    assert!(at(7)["message"].as_str().unwrap().contains("not in region"));
+    assert!(at(11)["message"].as_str().unwrap().contains("Fargate"));
+    assert!(at(12)["message"].as_str().unwrap().contains("greater than"));
+    assert_eq!(found.len(), 7, "{found:#?}");
+}
+
+/// A rule is silent when a value it reads was invalid: the schema error is the problem,
+/// not what the default that stood in for it implies.
+#[test]
+fn rules_do_not_judge_values_cut_for_schema_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("app.yaml");
+    std::fs::write(
+        &spec,
+        "name: shop\nregion: eu-west-1\nnetwork:\n  cidr: 10.0.0.0/16\n  availability_zones: [eu-west-1a, eu-west-1b]\ncompute:\n  min_size: many\n  max_size: 1\n",
+    )
+    .unwrap();
+    let output = hagen()
+        .args(["validate", "--format", "json"])
+        .arg(&spec)
+        .assert()
+        .code(65)
+        .get_output()
+        .clone();
+    let found: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0]["message"].as_str().unwrap().contains("min_size"));
+}
+
+#[test]
+fn the_output_records_how_it_was_rendered_and_check_suggests_the_templates_used() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(example("minimal.yaml"), dir.path().join("app.yaml")).unwrap();
+    hagen()
+        .current_dir(dir.path())
+        .args(["templates", "eject", "main.tf", "-o", "tpl"])
+        .assert()
+        .success();
+    let main = dir.path().join("tpl/main.tf.j2");
+    let mut template = std::fs::read_to_string(&main).unwrap();
+    template.push_str("# house rule\n");
+    std::fs::write(&main, template).unwrap();
+    hagen()
+        .current_dir(dir.path())
+        .args(["render", "app.yaml", "-o", "infra", "--templates", "tpl"])
+        .assert()
+        .success();
+
+    let text = std::fs::read_to_string(dir.path().join("infra/.hagen-manifest.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(manifest["hagen_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(manifest["spec"], "../app.yaml");
+    assert_eq!(manifest["templates"], "../tpl");
+    let files = manifest["files"].as_object().unwrap();
+    let main_tf = std::fs::read(dir.path().join("infra/main.tf")).unwrap();
+    assert_eq!(
+        files["main.tf"],
+        format!("sha256:{}", hagen::manifest::sha256_hex(&main_tf))
+    );
+    // Every other file hagen wrote is listed.
+    let on_disk = snapshot(&dir.path().join("infra"));
+    assert_eq!(files.len() + 1, on_disk.len());
+
+    // check without --templates: the fix keeps the templates.
+    hagen()
+        .current_dir(dir.path())
+        .args(["check", "app.yaml", "-o", "infra"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "to fix it, run: hagen render app.yaml -o infra --templates tpl",
+        ))
+        .stderr(predicate::str::contains(
+            "hagen check app.yaml -o infra --templates tpl",
+        ));
+    hagen()
+        .current_dir(dir.path())
+        .args(["check", "app.yaml", "-o", "infra", "--templates", "tpl"])
+        .assert()
+        .success();
+    // The record holds from another folder too (paths are relative to the output).
+    hagen()
+        .current_dir(dir.path().join("infra"))
+        .args(["check", "../app.yaml", "-o", ".", "--templates", "../tpl"])
+        .assert()
+        .success();
+}

@@ -135,11 +135,33 @@ fn output_does_not_depend_on_cwd_or_absolute_spec_path() {
             "{name}: a different set of files depending on cwd / spec path"
         );
         for (path, bytes) in &relative {
+            if path == hagen::manifest::FILE {
+                continue; // below: it records where the spec is, seen from the output
+            }
             assert!(
                 bytes == &absolute[path],
                 "{name}: {path} differs between a relative and an absolute spec path"
             );
         }
+        // The manifest differs only in the spec's path relative to the output folder, and
+        // that path leads to the spec each time.
+        let manifest =
+            |bytes: &[u8]| -> serde_json::Value { serde_json::from_slice(bytes).unwrap() };
+        let mut from_relative = manifest(&relative[hagen::manifest::FILE]);
+        let mut from_absolute = manifest(&absolute[hagen::manifest::FILE]);
+        for (out, record, spec_at) in [
+            (&relative_out, &mut from_relative, shallow.join(file_name)),
+            (&absolute_out, &mut from_absolute, deep.join(file_name)),
+        ] {
+            let spec_path = record["spec"].take();
+            let resolved = out.join(spec_path.as_str().unwrap());
+            assert_eq!(
+                resolved.canonicalize().unwrap(),
+                spec_at.canonicalize().unwrap(),
+                "{name}: the manifest's spec path"
+            );
+        }
+        assert_eq!(from_relative, from_absolute, "{name}: manifests differ");
 
         // And the files on disk are exactly what the library renders in memory from the
         // repository's own copy (no machine-specific paths leak into either).

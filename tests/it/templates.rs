@@ -111,10 +111,10 @@ fn a_broken_user_template_names_its_file_and_line_and_nothing_is_written() {
     );
     let out = dir.path().join("infra");
     hagen()
-        .arg("--templates")
-        .arg(&templates)
         .args(["render", example("minimal.yaml").to_str().unwrap(), "-o"])
         .arg(&out)
+        .arg("--templates")
+        .arg(&templates)
         .assert()
         .code(1)
         .stderr(predicate::str::contains(format!(
@@ -175,10 +175,10 @@ fn template_names_cannot_escape_the_folder() {
     .unwrap();
     let out = dir.path().join("infra");
     hagen()
-        .arg("--templates")
-        .arg(&templates)
         .args(["render", example("minimal.yaml").to_str().unwrap(), "-o"])
         .arg(&out)
+        .arg("--templates")
+        .arg(&templates)
         .assert()
         .code(64)
         .stderr(predicate::str::contains("outside the templates folder"));
@@ -195,7 +195,7 @@ fn template_names_cannot_escape_the_folder() {
 #[test]
 fn missing_template_folder_is_an_io_error() {
     hagen()
-        .args(["--templates", "/no/such/folder", "templates", "list"])
+        .args(["templates", "list", "--templates", "/no/such/folder"])
         .assert()
         .code(74)
         .stderr(predicate::str::contains("/no/such/folder"));
