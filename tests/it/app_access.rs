@@ -315,6 +315,13 @@ fn ec2_alarms_on_memory_and_disk_from_the_cloudwatch_agent() {
             "production compute.tf lacks {needle}"
         );
     }
+    // Without NAT the agent reaches the EC2 API (the instance's Auto Scaling group)
+    // through an interface endpoint.
+    let network = file(&example("options"), "network.tf");
+    assert!(
+        network.contains(r#""monitoring", "kms", "secretsmanager", "ec2"])"#),
+        "{network}"
+    );
     let monitoring = file(&example("production"), "monitoring.tf");
     for (alarm, metric, threshold) in [
         ("asg_memory_high", "mem_used_percent", "90"),
