@@ -149,7 +149,11 @@ fn rds_log_exports_go_to_encrypted_expiring_log_groups_made_first() {
         attribute(&import, "to"),
         "aws_cloudwatch_log_group.rds[each.key]"
     );
-    assert!(attribute(&import, "for_each").starts_with("var.db_adopt_log_groups?"));
+    let adopted = attribute(&import, "for_each");
+    assert!(
+        adopted.contains("data.aws_cloudwatch_log_groups.rds.log_group_names"),
+        "{adopted}"
+    );
 }
 
 #[test]
