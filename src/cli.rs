@@ -353,7 +353,10 @@ fn render_in_memory(spec: &Path, template_dir: Option<&Path>) -> Result<crate::r
 
 fn render(spec: &Path, output: &Path, template_dir: Option<&Path>, ui: &Ui) -> Result<()> {
     let rendered = render_in_memory(spec, template_dir)?;
-    let summary = crate::write::write(&rendered, output)?;
+    let summary = crate::write::write_with(&rendered, output, &mut |m| ui.status(m))?;
+    if let Some(recovery) = summary.recovered {
+        ui.status(&format!("{}: {}", output.display(), recovery.describe()));
+    }
     let mut parts = vec![format!("wrote {}", files(summary.written.len()))];
     if !summary.unchanged.is_empty() {
         parts.push(format!("{} unchanged", summary.unchanged.len()));
@@ -385,7 +388,7 @@ fn check(
         Err(err) if format == OutputFormat::Json => return json_or_err(err, ui),
         Err(err) => return Err(err),
     };
-    let drift = check::compare(&rendered, output)?;
+    let drift = check::compare_with(&rendered, output, &mut |m| ui.status(m))?;
     let fix = fix_command(spec, output, template_dir);
     if format == OutputFormat::Json {
         print_stdout(&format!(
