@@ -501,11 +501,13 @@ fn recover(out: &Output, meta: &DirFd) -> Result<Option<Recovery>> {
     Ok(recovery)
 }
 
-/// Removes the record (the write is done) and then its staging folder.
+/// Removes the record (the write is done) and then its staging folder; a staging folder
+/// that cannot be removed now is removed by the next run.
 fn finish(meta: &DirFd, journal: &Journal) -> std::io::Result<()> {
     meta.unlink(JOURNAL)?;
     meta.sync()?;
-    meta.remove_tree(&journal.staging)
+    let _ = meta.remove_tree(&journal.staging);
+    Ok(())
 }
 
 /// A failed file operation: the relative path it was about, and the error.
@@ -811,6 +813,17 @@ pub fn write_with(
         commit(&out, &meta, &plan, &existing)?;
     }
     Ok(summary)
+}
+
+/// Does what every render does first: under the exclusive lock, finishes or undoes an
+/// interrupted earlier write and removes staging folders of killed runs. Nothing else
+/// changes. A missing output folder is left missing.
+pub fn recover_only(out_dir: &Path) -> Result<Option<Recovery>> {
+    let Some(out) = Output::open(out_dir, false)? else {
+        return Ok(None);
+    };
+    let (meta, _lock) = lock_exclusive(&out, &mut |_| {})?;
+    recover(&out, &meta)
 }
 
 /// What `check` reads: the output folder, seen under the shared lock.

@@ -296,11 +296,11 @@ pub fn split(rel: &str) -> (&str, &str) {
     rel.rsplit_once('/').unwrap_or(("", rel))
 }
 
-/// Test-only fault injection: in debug builds, `HAGEN_FAULT_AFTER_OPS=N` makes the Nth
-/// file-changing operation of the process abort it right after the operation
-/// (`HAGEN_FAULT_KIND=abort`, the default: a crash, no clean-up runs) or fail with an
-/// I/O error instead of running (`HAGEN_FAULT_KIND=error`: a disk-full or
-/// permission error part-way). Release builds compile none of this.
+/// Test-only fault injection: in debug builds, `HAGEN_FAULT_AFTER_OPS=N` aborts the
+/// process right after its Nth file-changing operation (a crash: no clean-up runs), and
+/// `HAGEN_FAULT_ERROR_AT=N` makes the Nth fail with an I/O error instead of running (a
+/// disk-full or permission error part-way). Both may be set, to crash while recovering
+/// from an error. Release builds compile none of this.
 pub mod fault {
     use std::io;
 
@@ -309,21 +309,23 @@ pub mod fault {
         use std::sync::OnceLock;
         use std::sync::atomic::{AtomicU64, Ordering};
 
+        #[derive(Default)]
         pub struct Plan {
-            pub after: u64,
-            pub error: bool,
+            pub abort_after: Option<u64>,
+            pub error_at: Option<u64>,
         }
 
-        pub static OPS: AtomicU64 = AtomicU64::new(0);
+        static OPS: AtomicU64 = AtomicU64::new(0);
 
-        pub fn plan() -> Option<&'static Plan> {
-            static PLAN: OnceLock<Option<Plan>> = OnceLock::new();
+        pub fn plan() -> &'static Plan {
+            static PLAN: OnceLock<Plan> = OnceLock::new();
             PLAN.get_or_init(|| {
-                let after = std::env::var("HAGEN_FAULT_AFTER_OPS").ok()?.parse().ok()?;
-                let error = std::env::var("HAGEN_FAULT_KIND").is_ok_and(|k| k == "error");
-                Some(Plan { after, error })
+                let number = |name| std::env::var(name).ok().and_then(|v| v.parse().ok());
+                Plan {
+                    abort_after: number("HAGEN_FAULT_AFTER_OPS"),
+                    error_at: number("HAGEN_FAULT_ERROR_AT"),
+                }
             })
-            .as_ref()
         }
 
         pub fn next() -> u64 {
@@ -335,14 +337,17 @@ pub mod fault {
     #[inline]
     pub fn op<T>(run: impl FnOnce() -> io::Result<T>) -> io::Result<T> {
         #[cfg(debug_assertions)]
-        if let Some(plan) = imp::plan() {
-            let n = imp::next();
-            if n == plan.after {
-                if plan.error {
+        {
+            let plan = imp::plan();
+            if plan.abort_after.is_some() || plan.error_at.is_some() {
+                let n = imp::next();
+                if plan.error_at == Some(n) {
                     return Err(io::Error::other(format!("injected fault at operation {n}")));
                 }
-                let _ = run();
-                std::process::abort();
+                if plan.abort_after == Some(n) {
+                    let _ = run();
+                    std::process::abort();
+                }
             }
         }
         run()

@@ -20,3 +20,4 @@ mod snapshots;
 mod templates;
 mod terraform;
 mod write;
+mod write_safety;
