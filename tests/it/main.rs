@@ -20,4 +20,5 @@ mod snapshots;
 mod templates;
 mod terraform;
 mod write;
+mod write_inputs;
 mod write_safety;
