@@ -597,3 +597,40 @@ proptest! {
         }
     }
 }
+
+/// A render waits for the lock another run holds, and says so; it goes on when the lock
+/// is released.
+#[cfg(unix)]
+#[test]
+fn a_second_render_waits_for_the_lock_and_says_so() {
+    use std::io::Read;
+    let dir = scratch();
+    let out = dir.path().join("infra");
+    hagen::write::write(&rendered(OLD), &out).unwrap();
+    let lock = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .open(out.join(".hagen/lock"))
+        .unwrap();
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("hagen"))
+        .arg("render")
+        .arg(example(NEW))
+        .arg("-o")
+        .arg(&out)
+        .env_remove("HAGEN_FAULT_AFTER_OPS")
+        .env_remove("HAGEN_FAULT_ERROR_AT")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert!(child.try_wait().unwrap().is_none(), "did not wait");
+    assert_eq!(files(&out), undisturbed(OLD, &BTreeMap::new()), "wrote while locked");
+    drop(lock);
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert!(status.success(), "{stderr}");
+    assert!(stderr.contains("waiting for another hagen run"), "{stderr}");
+    assert_eq!(files(&out), undisturbed(NEW, &BTreeMap::new()));
+}
