@@ -798,7 +798,23 @@ pub fn write_with(
         check_relative(path)?;
     }
     let out = Output::open(out_dir, true)?.expect("created");
-    let (meta, _lock) = lock_exclusive(&out, notify)?;
+    let (meta, _lock) = match lock_exclusive(&out, notify) {
+        Ok(locked) => locked,
+        // A read-only folder (read-only media, someone else's checkout) that is already
+        // up to date is a success, as it always was: nothing needs writing.
+        Err(err) if read_only(&err) => {
+            let snapshot = read_output(out_dir, notify)?;
+            let plan = plan(rendered, out_dir, &snapshot.existing)?;
+            if plan.write.is_empty() && plan.stale.is_empty() && !snapshot.interrupted {
+                return Ok(WriteSummary {
+                    unchanged: plan.unchanged,
+                    ..WriteSummary::default()
+                });
+            }
+            return Err(err);
+        }
+        Err(err) => return Err(err),
+    };
     let recovered = recover(&out, &meta)?;
     remove_legacy_staging(out_dir);
     let existing = scan(&out)?;
@@ -813,6 +829,12 @@ pub fn write_with(
         commit(&out, &meta, &plan, &existing)?;
     }
     Ok(summary)
+}
+
+fn read_only(err: &Error) -> bool {
+    matches!(err, Error::Io { source, .. }
+        if source.kind() == std::io::ErrorKind::PermissionDenied
+            || source.kind() == std::io::ErrorKind::ReadOnlyFilesystem)
 }
 
 /// Does what every render does first: under the exclusive lock, finishes or undoes an

@@ -481,6 +481,10 @@ fn an_output_folder_that_is_a_mount_point_in_a_read_only_parent_works() {
         "$HAGEN" check "$SPEC_B" -o "$P/out"
         "$HAGEN" render "$SPEC_A" -o "$P/out/"
         "$HAGEN" check "$SPEC_A" -o "$P/out/."
+        # A read-only output folder that is up to date: nothing to write, success.
+        mount -o remount,ro "$P/out"
+        "$HAGEN" render "$SPEC_A" -o "$P/out"
+        if "$HAGEN" render "$SPEC_B" -o "$P/out" 2>/dev/null; then echo "wrote read-only"; exit 4; fi
         "#,
         parent = dir.path().display()
     );
@@ -625,11 +629,20 @@ fn a_second_render_waits_for_the_lock_and_says_so() {
         .unwrap();
     std::thread::sleep(std::time::Duration::from_secs(3));
     assert!(child.try_wait().unwrap().is_none(), "did not wait");
-    assert_eq!(files(&out), undisturbed(OLD, &BTreeMap::new()), "wrote while locked");
+    assert_eq!(
+        files(&out),
+        undisturbed(OLD, &BTreeMap::new()),
+        "wrote while locked"
+    );
     drop(lock);
     let status = child.wait().unwrap();
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     assert!(status.success(), "{stderr}");
     assert!(stderr.contains("waiting for another hagen run"), "{stderr}");
     assert_eq!(files(&out), undisturbed(NEW, &BTreeMap::new()));
