@@ -481,8 +481,20 @@ fn recover(out: &Output, meta: &DirFd) -> Result<Option<Recovery>> {
             JournalState::Commit => match apply(&out.root, meta, &journal) {
                 Ok(()) => Recovery::RolledForward,
                 Err((rel, e)) => {
+                    // Cannot finish it (a read-only subfolder now?): restore the old
+                    // output instead, and say why.
                     rollback(&out.root, meta, &journal).map_err(|(_, e)| out.error(&rel, e))?;
-                    return Err(out.error(&rel, e));
+                    finish(meta, &journal).map_err(io)?;
+                    return Err(out.error(
+                        &rel,
+                        std::io::Error::new(
+                            e.kind(),
+                            format!(
+                                "{e} (while finishing an interrupted earlier render; its \
+                                 previous output was restored)"
+                            ),
+                        ),
+                    ));
                 }
             },
             JournalState::Rollback => {
