@@ -24,6 +24,9 @@ pub enum DriftKind {
     Stale,
     /// A file the spec renders is in the way of a user file (render would refuse).
     Conflict,
+    /// An earlier render was interrupted before its write finished (killed, crashed,
+    /// power loss): the folder may be part old, part new until the next render.
+    Interrupted,
 }
 
 impl DriftKind {
@@ -34,6 +37,9 @@ impl DriftKind {
             DriftKind::Stale => "is stale: generated earlier, no longer rendered",
             DriftKind::Conflict => {
                 "is a file hagen did not generate, in the way of a generated one"
+            }
+            DriftKind::Interrupted => {
+                "records an interrupted render: its write is unfinished until the next render"
             }
         }
     }
@@ -51,11 +57,32 @@ pub struct Drift {
     pub diff: String,
 }
 
+/// Where an interrupted write is reported: hagen's commit record in the output folder.
+pub const INTERRUPTED_PATH: &str = ".hagen/journal";
+
 /// Compares `rendered` with `out_dir`; empty when they agree.
 pub fn compare(rendered: &Rendered, out_dir: &Path) -> Result<Vec<Drift>> {
-    write::check_output_dir(out_dir)?;
-    let existing = write::scan(out_dir)?;
+    compare_with(rendered, out_dir, &mut |_| {})
+}
+
+/// [`compare`], telling `notify` when it waits for a render in progress. Reads under
+/// hagen's shared lock, so it never sees a write half done; never writes.
+pub fn compare_with(
+    rendered: &Rendered,
+    out_dir: &Path,
+    notify: &mut dyn FnMut(&str),
+) -> Result<Vec<Drift>> {
+    let snapshot = write::read_output(out_dir, notify)?;
+    let existing = snapshot.existing;
     let mut drift = Vec::new();
+    if snapshot.interrupted {
+        drift.push(Drift {
+            path: INTERRUPTED_PATH.to_string(),
+            kind: DriftKind::Interrupted,
+            line: 1,
+            diff: String::new(),
+        });
+    }
     for (path, text) in rendered {
         match existing.generated.get(path) {
             Some(current) if current == text => {}
@@ -84,7 +111,9 @@ fn drift_of(path: &str, kind: DriftKind, on_disk: &str, rendered: &str) -> Drift
         .map(|op| op.old_range().start + 1)
         .unwrap_or(1);
     let (old_name, new_name) = match kind {
-        DriftKind::Missing | DriftKind::Conflict => ("/dev/null".to_string(), format!("b/{path}")),
+        DriftKind::Missing | DriftKind::Conflict | DriftKind::Interrupted => {
+            ("/dev/null".to_string(), format!("b/{path}"))
+        }
         DriftKind::Stale => (format!("a/{path}"), "/dev/null".to_string()),
         DriftKind::Modified => (format!("a/{path}"), format!("b/{path}")),
     };

@@ -456,7 +456,10 @@ fn render_in_memory(
 
 fn render(spec: &Path, output: &Path, template_dir: Option<&Path>, ui: &Ui) -> Result<()> {
     let rendered = render_in_memory(spec, output, template_dir)?;
-    let summary = crate::write::write(&rendered, output)?;
+    let summary = crate::write::write_with(&rendered, output, &mut |m| ui.status(m))?;
+    if let Some(recovery) = summary.recovered {
+        ui.status(&format!("{}: {}", output.display(), recovery.describe()));
+    }
     let mut parts = vec![format!("wrote {}", files(summary.written.len()))];
     if !summary.unchanged.is_empty() {
         parts.push(format!("{} unchanged", summary.unchanged.len()));
@@ -488,7 +491,7 @@ fn check(
         Err(err) if format == OutputFormat::Json => return json_or_err(err, ui),
         Err(err) => return Err(err),
     };
-    let drift = check::compare(&rendered, output)?;
+    let drift = check::compare_with(&rendered, output, &mut |m| ui.status(m))?;
     // The folder was rendered with templates this check was not given (or others): the
     // fix is a render with those, not one that would drop their output.
     let recorded = crate::manifest::read(output)

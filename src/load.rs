@@ -35,7 +35,7 @@ pub fn load(path: &Path) -> Result<LoadedSpec> {
     let display = path.display().to_string();
     let bytes = read_limited(path, MAX_FILE_BYTES).map_err(|e| match e {
         ReadError::Io(e) => Error::io(path, e),
-        ReadError::TooLarge => too_large(&display),
+        ReadError::TooLarge | ReadError::NotRegular => too_large(&display),
     })?;
     load_from_bytes(path, bytes)
 }
@@ -92,9 +92,43 @@ pub fn load_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<LoadedSpec> {
     Ok(loaded)
 }
 
-enum ReadError {
+pub(crate) enum ReadError {
     Io(std::io::Error),
     TooLarge,
+    /// A FIFO, device, socket or folder: never read (a FIFO would block forever).
+    NotRegular,
+}
+
+/// Reads at most `limit` bytes of a regular file. Anything else is refused without
+/// blocking: the file is opened with `O_NONBLOCK` (a FIFO would otherwise block the open
+/// until a writer appears) and checked with `fstat` on the opened descriptor, so a file
+/// swapped in between is caught too.
+pub(crate) fn read_regular_limited(
+    path: &Path,
+    limit: u64,
+) -> std::result::Result<Vec<u8>, ReadError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => return Err(ReadError::NotRegular),
+        Ok(_) => {}
+        Err(e) => return Err(ReadError::Io(e)),
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+        .map_err(ReadError::Io)?;
+    if !file.metadata().map_err(ReadError::Io)?.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge);
+    }
+    Ok(bytes)
 }
 
 /// Reads at most `limit` bytes, so a huge (or endless, like /dev/zero) file costs nothing.
@@ -156,7 +190,14 @@ fn read_user_data_file(loaded: &LoadedSpec) -> std::result::Result<Option<String
             inside_hint,
         ));
     }
-    let bytes = read_limited(&real_target, MAX_USER_DATA_BYTES).map_err(|e| match e {
+    let bytes = read_regular_limited(&real_target, MAX_USER_DATA_BYTES).map_err(|e| match e {
+        ReadError::NotRegular => problem(
+            format!(
+                "user data file `{}` is not a regular file (a folder, FIFO or device)",
+                target.display()
+            ),
+            "point user_data_file at a script file",
+        ),
         ReadError::Io(e) => problem(
             format!("cannot read user data file `{}`: {e}", target.display()),
             "the path is relative to the folder of the spec file",

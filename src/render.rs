@@ -43,12 +43,35 @@ pub enum RenderError {
     /// A template failed: the message names the template and line.
     #[error("template error: {0}")]
     Template(String),
-    /// A rendered HCL file does not parse: a bug in a template, not in the spec.
+    /// A rendered HCL file does not parse: a bug in a built-in template, not in the spec.
     #[error(
         "bug: the rendered file {path} is not valid HCL ({message}); please report this with your spec"
     )]
     InvalidHcl { path: String, message: String },
+    /// A user template (`--templates`) rendered a file that is not valid HCL.
+    #[error(
+        "{template}: the file it renders, {path}, is not valid HCL at line {line} of that file: {message}"
+    )]
+    UserInvalidHcl {
+        /// The user's template file.
+        template: String,
+        path: String,
+        /// Line in the rendered file (its generated header included).
+        line: usize,
+        message: String,
+    },
 }
+
+/// Fuel of one template render (minijinja counts one unit per instruction). The largest
+/// built-in render (the module README, which includes every `.tf` template) uses about
+/// 10 000 for the bundled examples; 500 times that leaves room for any reasonable user
+/// template and stops a runaway loop within a second or so.
+pub const FUEL: u64 = 5_000_000;
+
+/// Largest file one template may render.
+pub const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
+/// Largest total output of one render.
+pub const MAX_TOTAL_BYTES: usize = 64 * 1024 * 1024;
 
 /// Where user templates (`--templates DIR`) live on disk, by template name, so their
 /// errors name the file the user edits rather than the template name.
@@ -66,6 +89,9 @@ fn environment_with(
 ) -> Result<Environment<'static>, RenderError> {
     let mut env = Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // Bounds the work of every template, user templates included: nested loops end in
+    // an error naming the template instead of running for hours.
+    env.set_fuel(Some(FUEL));
     let syntax = minijinja::syntax::SyntaxConfig::builder()
         .keep_trailing_newline(true)
         .trim_blocks(true)
@@ -119,6 +145,7 @@ pub fn render_with(
         spec_file: &model.spec_file,
         rendered: Rendered::new(),
         module: crate::module_docs::ModuleText::default(),
+        total: 0,
     };
     let (documents, files_first): (Vec<&String>, Vec<&String>) = sources
         .keys()
@@ -162,24 +189,44 @@ struct RenderRun<'a> {
     spec_file: &'a str,
     rendered: Rendered,
     module: crate::module_docs::ModuleText,
+    /// Bytes rendered so far (bounded by [`MAX_TOTAL_BYTES`]).
+    total: usize,
 }
 
 impl RenderRun<'_> {
     /// Renders template `name` to `path`: with its header, parsed if it is HCL. Outputs
     /// that are only whitespace are left out.
     fn emit(&mut self, name: &str, path: String, context: &Value) -> Result<(), RenderError> {
+        let files = self.files;
         let template = self
             .env
             .get_template(name)
-            .map_err(|err| RenderError::Template(describe_in(&err, self.files)))?;
-        let text = template
-            .render(context)
-            .map_err(|err| RenderError::Template(describe_in(&err, self.files)))?;
+            .map_err(|err| RenderError::Template(describe_in(&err, files)))?;
+        let text = render_bounded(
+            &template,
+            context,
+            MAX_FILE_BYTES.min(MAX_TOTAL_BYTES - self.total),
+        )
+        .map_err(|err| match err {
+            Bounded::Jinja(err) => RenderError::Template(describe_in(&err, files)),
+            Bounded::TooLarge(limit) => RenderError::Template(format!(
+                "{}: renders more than {} MiB{}; a module file is a few KiB (a loop \
+                     that never ends?)",
+                template_label(name, files),
+                limit.div_ceil(1024 * 1024),
+                if limit < MAX_FILE_BYTES {
+                    " (the rest of the total output limit)"
+                } else {
+                    ""
+                }
+            )),
+        })?;
         if text.trim().is_empty() {
             return Ok(());
         }
         let text = with_header(&path, &text, self.spec_file);
-        if let Some(body) = check_hcl(&path, &text)?
+        self.total += text.len();
+        if let Some(body) = check_hcl(name, &path, &text, files)?
             && crate::module_docs::is_module_file(&path)
         {
             self.module.add(&text, body);
@@ -187,6 +234,85 @@ impl RenderRun<'_> {
         self.rendered.insert(path, text);
         Ok(())
     }
+}
+
+/// How a bounded render failed.
+enum Bounded {
+    Jinja(JinjaError),
+    /// The output passed this many bytes.
+    TooLarge(usize),
+}
+
+/// An output that refuses to grow past a limit, so a template printing gigabytes fails
+/// early instead of exhausting memory.
+struct LimitedWriter {
+    buffer: Vec<u8>,
+    limit: usize,
+    exceeded: bool,
+}
+
+impl std::io::Write for LimitedWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.buffer.len() + bytes.len() > self.limit {
+            self.exceeded = true;
+            return Err(std::io::Error::other("output limit reached"));
+        }
+        self.buffer.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn render_bounded(
+    template: &minijinja::Template<'_, '_>,
+    context: &Value,
+    limit: usize,
+) -> Result<String, Bounded> {
+    let mut out = LimitedWriter {
+        buffer: Vec::new(),
+        limit,
+        exceeded: false,
+    };
+    let result = template.render_captured_to(context, &mut out).map(drop);
+    if out.exceeded {
+        return Err(Bounded::TooLarge(limit));
+    }
+    result.map_err(Bounded::Jinja)?;
+    // Templates are UTF-8 and so is everything they print.
+    String::from_utf8(out.buffer).map_err(|_| {
+        Bounded::Jinja(JinjaError::new(
+            ErrorKind::InvalidOperation,
+            "the template rendered text that is not UTF-8",
+        ))
+    })
+}
+
+/// A template as the user knows it: their file for a user template, else its name.
+fn template_label(name: &str, files: &TemplateFiles) -> String {
+    match files.get(name) {
+        Some(path) => path.display().to_string(),
+        None => name.to_string(),
+    }
+}
+
+/// Renders one partial (e.g. `_diagram.mmd.j2` for `hagen graph`) with the model as
+/// context, without a header.
+pub fn render_partial(
+    model: &Model,
+    sources: &TemplateSources,
+    files: &TemplateFiles,
+    name: &str,
+) -> Result<String, RenderError> {
+    let env = environment_with(sources, files)?;
+    let template = env
+        .get_template(name)
+        .map_err(|err| RenderError::Template(describe_in(&err, files)))?;
+    template
+        .render(minijinja::value::Serde(model))
+        .map_err(|err| RenderError::Template(describe_in(&err, files)))
 }
 
 /// [`describe`], with a user template named by its file path: the error is in a file
@@ -218,6 +344,12 @@ fn describe_in(err: &JinjaError, files: &TemplateFiles) -> String {
 /// A template error with the template name, line and the failing source line.
 fn describe(err: &JinjaError) -> String {
     let mut message = err.to_string();
+    if err.kind() == ErrorKind::OutOfFuel {
+        message.push_str(&format!(
+            " (a template may run at most {FUEL} steps: is a loop much longer than meant, \
+             or nested too deep?)"
+        ));
+    }
     let mut source = std::error::Error::source(err);
     while let Some(inner) = source {
         message.push_str(&format!(": {inner}"));
@@ -263,17 +395,35 @@ fn with_header(path: &str, text: &str, spec_file: &str) -> String {
 }
 
 /// Parses an HCL output (the proof that every written HCL file parses); `None` for
-/// other files.
-fn check_hcl(path: &str, text: &str) -> Result<Option<hcl::Body>, RenderError> {
+/// other files. A user template's invalid output names the user's template and the line
+/// of the output.
+fn check_hcl(
+    name: &str,
+    path: &str,
+    text: &str,
+    files: &TemplateFiles,
+) -> Result<Option<hcl::Body>, RenderError> {
     if !is_hcl(path) {
         return Ok(None);
     }
-    hcl::parse(text)
-        .map(Some)
-        .map_err(|err| RenderError::InvalidHcl {
-            path: path.to_string(),
-            message: err.to_string(),
-        })
+    hcl::parse(text).map(Some).map_err(|err| {
+        let (line, message) = match &err {
+            hcl::Error::Parse(parse) => (parse.location().line(), parse.message().to_string()),
+            other => (1, other.to_string()),
+        };
+        match files.get(name) {
+            Some(template) => RenderError::UserInvalidHcl {
+                template: template.display().to_string(),
+                path: path.to_string(),
+                line,
+                message,
+            },
+            None => RenderError::InvalidHcl {
+                path: path.to_string(),
+                message: err.to_string(),
+            },
+        }
+    })
 }
 
 /// Escapes text as the inside of an HCL quoted string: backslash, quote, control

@@ -68,6 +68,16 @@ pub fn output_path(template_name: &str) -> &str {
         .unwrap_or(template_name)
 }
 
+/// Largest user template file read.
+const MAX_TEMPLATE_BYTES: u64 = 1024 * 1024;
+
+fn not_regular(path: &Path) -> Error {
+    Error::Usage(format!(
+        "{}: a template must be a regular file, not a FIFO, socket or device",
+        path.display()
+    ))
+}
+
 /// How deep a user template folder may nest (also stops symlink loops inside it).
 const MAX_DEPTH: usize = 16;
 
@@ -92,7 +102,18 @@ impl TemplateSet {
         let mut set = Self::builtin(target);
         if let Some(dir) = user_dir {
             for (name, path) in user_templates(dir)? {
-                let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+                let bytes =
+                    crate::load::read_regular_limited(&path, MAX_TEMPLATE_BYTES).map_err(|e| {
+                        match e {
+                            crate::load::ReadError::Io(e) => Error::io(&path, e),
+                            crate::load::ReadError::TooLarge => Error::Usage(format!(
+                                "{}: a template larger than {} KiB? refusing to read it",
+                                path.display(),
+                                MAX_TEMPLATE_BYTES / 1024
+                            )),
+                            crate::load::ReadError::NotRegular => not_regular(&path),
+                        }
+                    })?;
                 let text = String::from_utf8(bytes).map_err(|_| {
                     Error::io(
                         &path,
@@ -170,7 +191,10 @@ fn walk(
         let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
         if meta.is_dir() {
             walk(root, &path, &format!("{name}/"), depth + 1, found)?;
-        } else if meta.is_file() && name.ends_with(TEMPLATE_SUFFIX) {
+        } else if name.ends_with(TEMPLATE_SUFFIX) {
+            if !meta.is_file() {
+                return Err(not_regular(&path));
+            }
             found.push((name, path));
         }
     }

@@ -23,8 +23,42 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Spec> {
             diagnostics,
         });
     }
-    serde_json::from_value(loaded.document.clone())
-        .map_err(|e| Error::Internal(format!("bug: a schema-valid spec did not deserialize: {e}")))
+    deserialize(&loaded.document).map_err(|(pointer, message)| {
+        // The schema should have caught it; still the user's spec, so a positioned
+        // diagnostic (exit 65), never an internal error.
+        let at = loaded.positions.value(&pointer);
+        Error::InvalidSpec {
+            file: loaded.path.display().to_string(),
+            source_text: loaded.text.clone(),
+            diagnostics: vec![diagnostic(
+                &loaded.path.display().to_string(),
+                at,
+                format!("this value cannot be used here: {message}"),
+                Some("see `hagen schema` for the type and range of this key".into()),
+            )],
+        }
+    })
+}
+
+/// The typed spec; on failure, the JSON pointer of the value that failed and why.
+pub(crate) fn deserialize(document: &Value) -> std::result::Result<Spec, (String, String)> {
+    serde_path_to_error::deserialize(document).map_err(|e| {
+        let mut pointer = String::new();
+        for segment in e.path().iter() {
+            match segment {
+                serde_path_to_error::Segment::Seq { index } => {
+                    pointer.push_str(&format!("/{index}"))
+                }
+                serde_path_to_error::Segment::Map { key } => {
+                    pointer.push('/');
+                    pointer.push_str(&pointer_segment(key));
+                }
+                serde_path_to_error::Segment::Enum { .. }
+                | serde_path_to_error::Segment::Unknown => {}
+            }
+        }
+        (pointer, e.into_inner().to_string())
+    })
 }
 
 /// All problems of a loaded spec, sorted by position: the schema's, and the semantic

@@ -1,26 +1,54 @@
 //! Write stage: put rendered files on disk, safely.
 //!
-//! Everything is rendered in memory before this stage runs. Here the output folder is
-//! scanned, the whole write is planned (and refused if it would touch a file hagen did
-//! not generate), changed files are staged in a temporary folder beside the target (same
-//! filesystem, so `rename` is atomic) and only then renamed into place. Any failure
-//! before the renames leaves the previous output exactly as it was.
+//! Everything is rendered in memory before this stage runs. The promises, tested in
+//! `tests/it/write_safety.rs` and described in `docs/writes.md`:
 //!
-//! hagen recognises its own files by [`GENERATED_MARKER`] in their header: only such
-//! files are ever overwritten or deleted. Files whose content did not change are not
-//! rewritten, so their modification time stays (build tools and `make` rely on that).
+//! - **Only hagen's files.** hagen recognises its own files by [`GENERATED_MARKER`] in
+//!   their header: only such files are ever overwritten or deleted; the write is refused
+//!   before anything changes if a user file is in the way. Unchanged files are not
+//!   rewritten, so their modification time stays (build tools and `make` rely on that).
+//! - **One writer at a time.** `render` holds an exclusive `flock` on `.hagen/lock` inside
+//!   the output folder while it writes (a second render waits, saying so); `check` holds
+//!   a shared one while it reads, so it never sees a write half done.
+//! - **Old or new, never mixed.** Changed files and copies of the files they replace are
+//!   staged in `.hagen/tx-*` inside the output folder (same file system, so every rename
+//!   is atomic, also when the output folder is a mount point), flushed to disk, and only
+//!   then is a commit record (`.hagen/journal`) written. Before that record exists the
+//!   output is untouched; once it exists, the write is finished by whichever hagen run
+//!   comes next (every `render` first rolls a committed write forward, or discards an
+//!   uncommitted one; `check` reports it as drift). An error part-way through the renames
+//!   restores the old files from the copies.
+//! - **No symlink is followed inside the output folder.** Every operation is relative to
+//!   the opened output folder ([`fsx::DirFd`]) with `O_NOFOLLOW`, so a folder swapped for
+//!   a symlink mid-run makes the write fail and roll back rather than reach outside.
+
+mod fsx;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::render::{GENERATED_MARKER, Rendered};
+pub use fsx::fault;
+use fsx::{DirFd, Kind, split};
 
 /// How many leading lines may hold the marker: a shebang, then the two header lines.
 const MARKER_LINES: usize = 4;
 /// Bytes read from a file to decide whether hagen generated it.
 const HEAD_BYTES: usize = 1024;
+
+/// hagen's own folder inside the output folder: the lock, the commit record and the
+/// staging folders. Never scanned as output (dot-folders are not).
+pub const META_DIR: &str = ".hagen";
+const LOCK_FILE: &str = "lock";
+const JOURNAL: &str = "journal";
+const JOURNAL_TMP: &str = "journal.tmp";
+const TX_PREFIX: &str = "tx-";
+const GITIGNORE: &str = ".gitignore";
 
 /// What a write did, by relative path.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -31,6 +59,29 @@ pub struct WriteSummary {
     pub unchanged: Vec<String>,
     /// Generated files from an earlier render that are no longer produced.
     pub removed: Vec<String>,
+    /// What this run did first about an earlier, interrupted write.
+    pub recovered: Option<Recovery>,
+}
+
+/// What a run found of an earlier run that was interrupted (killed, crashed, power loss).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovery {
+    /// It had committed: its write was finished.
+    RolledForward,
+    /// It had failed part-way and was restoring the old files: that was finished.
+    RolledBack,
+    /// It had not committed: its staged files were discarded (the output was untouched).
+    Discarded,
+}
+
+impl Recovery {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Recovery::RolledForward => "finished the write of an interrupted earlier render",
+            Recovery::RolledBack => "restored the files of an earlier render that failed part-way",
+            Recovery::Discarded => "discarded the staged files of an interrupted earlier render",
+        }
+    }
 }
 
 /// Whether a file's text starts with hagen's generated-file header.
@@ -52,64 +103,58 @@ pub struct Existing {
     pub dirs: BTreeSet<String>,
 }
 
-/// Scans `out_dir` (which may not exist yet). Dot-folders such as `.terraform/` (provider
-/// binaries, hundreds of megabytes) and `.git/` are never entered: hagen writes none.
-pub fn scan(out_dir: &Path) -> Result<Existing> {
+/// Scans the opened output folder. Dot-folders such as `.terraform/` (provider
+/// binaries, hundreds of megabytes), `.git/` and hagen's own `.hagen/` are never entered:
+/// hagen writes no output there.
+fn scan(out: &Output) -> Result<Existing> {
     let mut existing = Existing::default();
-    match std::fs::symlink_metadata(out_dir) {
-        Ok(_) => scan_dir(out_dir, "", &mut existing)?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::io(out_dir, e)),
-    }
+    scan_dir(out, &out.root, "", &mut existing)?;
     Ok(existing)
 }
 
-fn scan_dir(dir: &Path, prefix: &str, existing: &mut Existing) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    let mut entries = entries
-        .collect::<std::io::Result<Vec<_>>>()
-        .map_err(|e| Error::io(dir, e))?;
-    entries.sort_by_key(|entry| entry.file_name());
-    for entry in entries {
-        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+fn scan_dir(out: &Output, dir: &DirFd, prefix: &str, existing: &mut Existing) -> Result<()> {
+    let entries = dir.entries().map_err(|e| out.error(prefix, e))?;
+    for (name, kind) in entries {
+        let Some(name) = name.to_str().map(str::to_string) else {
             // Not UTF-8: hagen never generates such a name, so it is the user's.
             continue;
         };
         let rel = format!("{prefix}{name}");
-        let path = entry.path();
-        let file_type = entry.file_type().map_err(|e| Error::io(&path, e))?;
-        if file_type.is_dir() {
-            if !name.starts_with('.') {
-                scan_dir(&path, &format!("{rel}/"), existing)?;
+        match kind {
+            Kind::Dir => {
+                if !name.starts_with('.') {
+                    let sub = dir.open_dir(&name).map_err(|e| out.error(&rel, e))?;
+                    scan_dir(out, &sub, &format!("{rel}/"), existing)?;
+                }
+                existing.dirs.insert(rel);
             }
-            existing.dirs.insert(rel);
-        } else if file_type.is_file() {
-            match read_if_generated(&path)? {
+            Kind::File => match read_if_generated(dir, &name).map_err(|e| out.error(&rel, e))? {
                 Some(text) => {
                     existing.generated.insert(rel, text);
                 }
                 None => {
                     existing.foreign.insert(rel);
                 }
-            }
-        } else {
+            },
             // Symlinks and special files are never followed, replaced or deleted.
-            existing.foreign.insert(rel);
+            Kind::Other => {
+                existing.foreign.insert(rel);
+            }
         }
     }
     Ok(())
 }
 
 /// The whole text of a file hagen generated; `None` for any other file (reading only its
-/// first bytes, so a large user file costs nothing).
-fn read_if_generated(path: &Path) -> Result<Option<String>> {
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+/// first bytes, so a large user file costs nothing; a FIFO or symlink is not opened).
+fn read_if_generated(dir: &DirFd, name: &str) -> std::io::Result<Option<String>> {
+    let Some(mut file) = dir.open_regular(name)? else {
+        return Ok(None);
+    };
     let mut head = vec![0; HEAD_BYTES];
     let mut filled = 0;
     while filled < HEAD_BYTES {
-        let n = file
-            .read(&mut head[filled..])
-            .map_err(|e| Error::io(path, e))?;
+        let n = file.read(&mut head[filled..])?;
         if n == 0 {
             break;
         }
@@ -120,17 +165,67 @@ fn read_if_generated(path: &Path) -> Result<Option<String>> {
         return Ok(None);
     }
     let mut rest = Vec::new();
-    file.read_to_end(&mut rest)
-        .map_err(|e| Error::io(path, e))?;
+    file.read_to_end(&mut rest)?;
     head.extend(rest);
     // A generated file that is no longer UTF-8 was edited by something else: keep it.
     Ok(String::from_utf8(head).ok())
+}
+
+/// The output folder as the user named it, with a trailing `/` or `/.` dropped, so
+/// `infra/` and `infra/.` are held to the same symlink rule as `infra`.
+fn normalize(out_dir: &Path) -> PathBuf {
+    let normal: PathBuf = out_dir.components().collect();
+    if normal.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        normal
+    }
+}
+
+/// An opened output folder.
+struct Output {
+    /// As the user named it, for messages.
+    path: PathBuf,
+    root: DirFd,
+}
+
+impl Output {
+    /// Opens the output folder after checking it against the symlink rule; creates it
+    /// (and its parents) when `create`. `None` when it does not exist and not `create`.
+    fn open(out_dir: &Path, create: bool) -> Result<Option<Self>> {
+        let normal = normalize(out_dir);
+        check_output_dir(&normal)?;
+        let root = match DirFd::open_path(&normal) {
+            Ok(root) => root,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                std::fs::create_dir_all(&normal).map_err(|e| Error::io(out_dir, e))?;
+                // Created just now: the rule holds (it is a real folder).
+                DirFd::open_path(&normal).map_err(|e| Error::io(out_dir, e))?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(out_dir, e)),
+        };
+        Ok(Some(Self {
+            path: out_dir.to_path_buf(),
+            root,
+        }))
+    }
+
+    /// An error about `rel` inside the output folder, named as the user knows it.
+    fn error(&self, rel: &str, e: std::io::Error) -> Error {
+        if rel.is_empty() {
+            Error::io(&self.path, e)
+        } else {
+            Error::io(self.path.join(rel.trim_end_matches('/')), e)
+        }
+    }
 }
 
 /// Refuses output paths hagen must not write into: an existing non-folder, or a symlink
 /// whose target is outside the folder that holds the link (`-o infra` must not write to
 /// `/etc` through a planted link).
 pub fn check_output_dir(out_dir: &Path) -> Result<()> {
+    let out_dir = &normalize(out_dir);
     let meta = match std::fs::symlink_metadata(out_dir) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -244,110 +339,565 @@ fn collision(out_dir: &Path, rel: &str, why: &str) -> Error {
     Error::io(out_dir.join(rel), std::io::Error::other(why.to_string()))
 }
 
-/// A staging folder beside the output; removed when dropped, whatever happened.
-struct Staging {
-    path: PathBuf,
+/// The commit record: what a write changes, written (and flushed) once everything is
+/// staged. Its presence is the commit point.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Journal {
+    version: u32,
+    state: JournalState,
+    /// The staging folder in `.hagen/`: new files under `new/`, copies of the files they
+    /// replace or remove under `old/`.
+    staging: String,
+    /// Files renamed from `new/` into the output.
+    put: Vec<String>,
+    /// Files (replaced or removed) whose old content is in `old/`.
+    backup: Vec<String>,
+    /// Stale generated files removed from the output.
+    remove: Vec<String>,
+    /// Folders the write creates in the output (removed again by a rollback if empty).
+    dirs: Vec<String>,
 }
 
-impl Staging {
-    fn create(out_dir: &Path) -> Result<Self> {
-        let parent = parent_of(out_dir);
-        std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-        let base = out_dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "out".into());
-        for attempt in 0..100 {
-            let path = parent.join(format!(
-                ".{base}.hagen-staging-{}-{attempt}",
-                std::process::id()
-            ));
-            match std::fs::create_dir(&path) {
-                Ok(()) => return Ok(Self { path }),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(Error::io(&path, e)),
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum JournalState {
+    /// Staging is complete: finish the write.
+    Commit,
+    /// The write failed part-way: restore the old files.
+    Rollback,
+}
+
+impl Journal {
+    /// A record hagen did not write (hand-edited, or from a newer hagen) is refused
+    /// rather than acted on.
+    fn is_sane(&self) -> bool {
+        let plain = |p: &String| check_relative(p).is_ok();
+        self.version == 1
+            && self.staging.starts_with(TX_PREFIX)
+            && !self.staging.contains('/')
+            && self.put.iter().all(plain)
+            && self.backup.iter().all(plain)
+            && self.remove.iter().all(plain)
+            && self.dirs.iter().all(plain)
+    }
+}
+
+/// An exclusive or shared `flock` on `.hagen/lock`, released when dropped (and by the
+/// kernel when the process dies, so a killed run never leaves a stale lock).
+struct Lock {
+    _fd: OwnedFd,
+}
+
+/// Opens `.hagen/` (creating it, with a `.gitignore` so it is never committed) and
+/// takes the exclusive lock, waiting for another writer with a message.
+fn lock_exclusive(out: &Output, notify: &mut dyn FnMut(&str)) -> Result<(DirFd, Lock)> {
+    let meta_err = |e: std::io::Error| out.error(META_DIR, explain_meta(e));
+    let meta = out.root.ensure_dir(META_DIR).map_err(meta_err)?;
+    if meta.kind(GITIGNORE).map_err(meta_err)?.is_none() {
+        match meta.create_file(
+            GITIGNORE,
+            b"# hagen's lock and staging area: not output.\n*\n",
+        ) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(meta_err(e)),
+            _ => {}
+        }
+    }
+    let fd = meta.open_lock_file(LOCK_FILE, true).map_err(meta_err)?;
+    if !DirFd::try_lock(&fd, true).map_err(meta_err)? {
+        notify(&format!(
+            "waiting for another hagen run to finish with {} ...",
+            out.path.display()
+        ));
+        DirFd::lock(&fd, true).map_err(meta_err)?;
+    }
+    Ok((meta, Lock { _fd: fd }))
+}
+
+fn explain_meta(e: std::io::Error) -> std::io::Error {
+    if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
+        || e.raw_os_error() == Some(rustix::io::Errno::NOTDIR.raw_os_error())
+    {
+        std::io::Error::other(
+            "is not a folder (a symlink or a file?); hagen keeps its lock and staging area \
+             there and never follows a link: remove it",
+        )
+    } else {
+        e
+    }
+}
+
+/// Takes the shared lock when `.hagen/lock` exists; `None` when it does not (no render
+/// of this hagen version has written here yet) or cannot be opened (read-only media).
+fn lock_shared(out: &Output, notify: &mut dyn FnMut(&str)) -> Result<Option<Lock>> {
+    let Ok(meta) = out.root.open_dir(META_DIR) else {
+        return Ok(None);
+    };
+    let Ok(fd) = meta.open_lock_file(LOCK_FILE, false) else {
+        return Ok(None);
+    };
+    let meta_err = |e: std::io::Error| out.error(META_DIR, e);
+    if !DirFd::try_lock(&fd, false).map_err(meta_err)? {
+        notify(&format!(
+            "waiting for a hagen render into {} to finish ...",
+            out.path.display()
+        ));
+        DirFd::lock(&fd, false).map_err(meta_err)?;
+    }
+    Ok(Some(Lock { _fd: fd }))
+}
+
+/// Writes the record atomically: to a temporary name, flushed, renamed into place, and
+/// the folder flushed.
+fn write_journal(meta: &DirFd, journal: &Journal) -> std::io::Result<()> {
+    let json = serde_json::to_vec(journal).map_err(std::io::Error::other)?;
+    meta.remove_tree(JOURNAL_TMP)?;
+    meta.create_file(JOURNAL_TMP, &json)?;
+    meta.rename(JOURNAL_TMP, meta, JOURNAL)?;
+    meta.sync()
+}
+
+/// Finishes or undoes what an earlier, interrupted run left, and removes staging
+/// folders of killed runs. Runs under the exclusive lock, before anything else.
+fn recover(out: &Output, meta: &DirFd) -> Result<Option<Recovery>> {
+    let journal_path = || format!("{META_DIR}/{JOURNAL}");
+    let io = |e: std::io::Error| out.error(&journal_path(), e);
+    let mut recovery = None;
+    if meta.kind(JOURNAL_TMP).map_err(io)?.is_some() {
+        // An uncommitted record: the write it belonged to never started.
+        meta.unlink(JOURNAL_TMP).map_err(io)?;
+    }
+    if let Some(bytes) = meta.read(JOURNAL).map_err(io)? {
+        let journal = serde_json::from_slice::<Journal>(&bytes)
+            .ok()
+            .filter(Journal::is_sane)
+            .ok_or_else(|| {
+                io(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "is not a commit record this hagen wrote; the output folder may be half \
+                     written: check it, then delete the record and render again",
+                ))
+            })?;
+        recovery = Some(match journal.state {
+            JournalState::Commit => match apply(&out.root, meta, &journal) {
+                Ok(()) => Recovery::RolledForward,
+                Err((rel, e)) => {
+                    // Cannot finish it (a read-only subfolder now?): restore the old
+                    // output instead, and say why.
+                    rollback(&out.root, meta, &journal).map_err(|(_, e)| out.error(&rel, e))?;
+                    finish(meta, &journal).map_err(io)?;
+                    return Err(out.error(
+                        &rel,
+                        std::io::Error::new(
+                            e.kind(),
+                            format!(
+                                "{e} (while finishing an interrupted earlier render; its \
+                                 previous output was restored)"
+                            ),
+                        ),
+                    ));
+                }
+            },
+            JournalState::Rollback => {
+                rollback(&out.root, meta, &journal).map_err(|(rel, e)| out.error(&rel, e))?;
+                Recovery::RolledBack
+            }
+        });
+        finish(meta, &journal).map_err(io)?;
+    }
+    for (name, _) in meta.entries().map_err(io)? {
+        if let Some(name) = name.to_str().filter(|n| n.starts_with(TX_PREFIX)) {
+            meta.remove_tree(name).map_err(io)?;
+            recovery.get_or_insert(Recovery::Discarded);
+        }
+    }
+    Ok(recovery)
+}
+
+/// Removes the record (the write is done) and then its staging folder; a staging folder
+/// that cannot be removed now is removed by the next run.
+fn finish(meta: &DirFd, journal: &Journal) -> std::io::Result<()> {
+    meta.unlink(JOURNAL)?;
+    meta.sync()?;
+    let _ = meta.remove_tree(&journal.staging);
+    Ok(())
+}
+
+/// A failed file operation: the relative path it was about, and the error.
+type StepError = (String, std::io::Error);
+
+fn at(rel: &str) -> impl Fn(std::io::Error) -> StepError + '_ {
+    move |e| (rel.to_string(), e)
+}
+
+fn not_found(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::NotFound
+}
+
+/// Rolls a committed write forward. Every step can be repeated: a file already moved
+/// out of `new/` is done, a stale file already gone is done.
+fn apply(root: &DirFd, meta: &DirFd, journal: &Journal) -> std::result::Result<(), StepError> {
+    let tx = meta.open_dir(&journal.staging).map_err(at(META_DIR))?;
+    let new = tx.open_dir("new").map_err(at(META_DIR))?;
+    let mut touched = BTreeMap::new();
+    for rel in &journal.put {
+        let (folder, name) = split(rel);
+        let from = match new.open_rel(folder) {
+            Ok(dir) => dir,
+            Err(e) if not_found(&e) => continue,
+            Err(e) => return Err((rel.clone(), e)),
+        };
+        if from.kind(name).map_err(at(rel))?.is_none() {
+            continue; // already renamed into place
+        }
+        let to = root.ensure_rel(folder).map_err(at(rel))?;
+        from.rename(name, &to, name).map_err(at(rel))?;
+        touched.insert(folder.to_string(), to);
+    }
+    for (folder, dir) in &touched {
+        dir.sync().map_err(at(folder))?;
+    }
+    for rel in &journal.remove {
+        let (folder, name) = split(rel);
+        let dir = match root.open_rel(folder) {
+            Ok(dir) => dir,
+            Err(e) if not_found(&e) => continue,
+            Err(e) => return Err((rel.clone(), e)),
+        };
+        // Re-checked right before: only a regular file that still carries the header.
+        let still_ours = dir
+            .read(name)
+            .map_err(at(rel))?
+            .is_some_and(|bytes| is_generated(&String::from_utf8_lossy(&bytes)));
+        if still_ours {
+            match dir.unlink(name) {
+                Err(e) if !not_found(&e) => return Err((rel.clone(), e)),
+                _ => {}
+            }
+            dir.sync().map_err(at(rel))?;
+        }
+        prune_empty_parents(root, folder);
+    }
+    root.sync().map_err(at(""))
+}
+
+/// Undoes a write that failed part-way, from the copies in `old/`. Every step can be
+/// repeated, so a rollback interrupted in turn is finished by the next run.
+fn rollback(root: &DirFd, meta: &DirFd, journal: &Journal) -> std::result::Result<(), StepError> {
+    if journal.state != JournalState::Rollback {
+        let mut marked = journal.clone();
+        marked.state = JournalState::Rollback;
+        write_journal(meta, &marked).map_err(at(META_DIR))?;
+    }
+    let tx = meta.open_dir(&journal.staging).map_err(at(META_DIR))?;
+    let new = tx.open_dir("new").map_err(at(META_DIR))?;
+    let old = tx.open_dir("old").map_err(at(META_DIR))?;
+    let has = |base: &DirFd, rel: &str| -> std::result::Result<bool, StepError> {
+        let (folder, name) = split(rel);
+        match base.open_rel(folder) {
+            Ok(dir) => Ok(dir.kind(name).map_err(at(rel))?.is_some()),
+            Err(e) if not_found(&e) => Ok(false),
+            Err(e) => Err((rel.to_string(), e)),
+        }
+    };
+    let restore = |rel: &str| -> std::result::Result<(), StepError> {
+        let (folder, name) = split(rel);
+        let from = old.open_rel(folder).map_err(at(rel))?;
+        let to = root.ensure_rel(folder).map_err(at(rel))?;
+        from.rename(name, &to, name).map_err(at(rel))?;
+        to.sync().map_err(at(rel))
+    };
+    for rel in journal.put.iter().rev() {
+        if has(&new, rel)? {
+            continue; // never moved in
+        }
+        if has(&old, rel)? {
+            restore(rel)?;
+        } else if !journal.backup.contains(rel) {
+            // A file this write added: remove it again.
+            let (folder, name) = split(rel);
+            if let Ok(dir) = root.open_rel(folder) {
+                match dir.unlink(name) {
+                    Err(e) if !not_found(&e) => return Err((rel.clone(), e)),
+                    _ => {}
+                }
             }
         }
-        Err(Error::io(
-            &parent,
-            std::io::Error::other("could not create a staging folder"),
-        ))
     }
-
-    fn put(&self, rel: &str, text: &str) -> Result<PathBuf> {
-        let path = self.path.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    for rel in &journal.remove {
+        if has(&old, rel)? && !has(root, rel)? {
+            restore(rel)?;
         }
-        std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
-        Ok(path)
+    }
+    let mut created: Vec<&String> = journal.dirs.iter().collect();
+    created.sort_by_key(|d| std::cmp::Reverse(d.matches('/').count()));
+    for dir in created {
+        let (folder, name) = split(dir);
+        if let Ok(parent) = root.open_rel(folder) {
+            let _ = parent.rmdir(name); // only if empty
+        }
+    }
+    root.sync().map_err(at(""))
+}
+
+/// Removes the folders a stale file leaves empty, up to (not including) the output
+/// folder.
+fn prune_empty_parents(root: &DirFd, folder: &str) {
+    let mut current = folder;
+    while !current.is_empty() {
+        let (parent, name) = split(current);
+        let Ok(dir) = root.open_rel(parent) else {
+            break;
+        };
+        // Fails (and stops) on the first folder that still holds something.
+        if dir.rmdir(name).is_err() {
+            break;
+        }
+        current = parent;
     }
 }
 
-impl Drop for Staging {
-    fn drop(&mut self) {
-        // Best effort: after a successful write it is empty or already renamed away.
-        let _ = std::fs::remove_dir_all(&self.path);
+/// Creates a fresh staging folder `.hagen/tx-PID-N`.
+fn create_staging(meta: &DirFd) -> std::io::Result<(String, DirFd)> {
+    for attempt in 0..100 {
+        let name = format!("{TX_PREFIX}{}-{attempt}", std::process::id());
+        match meta.mkdir_new(&name) {
+            Ok(()) => return Ok((name.clone(), meta.open_dir(&name)?)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("could not create a staging folder"))
+}
+
+/// Stages `files` under `base` and flushes every folder it wrote into.
+fn stage<'a>(
+    base: &DirFd,
+    files: impl Iterator<Item = (&'a str, &'a str)>,
+) -> std::result::Result<(), StepError> {
+    let mut folders: BTreeMap<&str, DirFd> = BTreeMap::new();
+    for (rel, text) in files {
+        let (folder, name) = split(rel);
+        if !folders.contains_key(folder) {
+            folders.insert(folder, base.ensure_rel(folder).map_err(at(rel))?);
+        }
+        folders[folder]
+            .create_file(name, text.as_bytes())
+            .map_err(at(rel))?;
+    }
+    for (folder, dir) in folders.iter().rev() {
+        dir.sync().map_err(at(folder))?;
+    }
+    base.sync().map_err(at(""))
+}
+
+/// Stages, commits and applies the plan; on an error part-way, restores the old files.
+fn commit(out: &Output, meta: &DirFd, plan: &Plan<'_>, existing: &Existing) -> Result<()> {
+    let staging_err = |(rel, e): StepError| out.error(&rel, e);
+    let (staging, tx) = create_staging(meta).map_err(|e| out.error(META_DIR, e))?;
+    let backup: Vec<&str> = plan
+        .write
+        .iter()
+        .map(|(rel, _)| *rel)
+        .filter(|rel| existing.generated.contains_key(*rel))
+        .chain(plan.stale.iter().map(String::as_str))
+        .collect();
+    let mut dirs = BTreeSet::new();
+    for (rel, _) in &plan.write {
+        let mut folder = split(rel).0;
+        while !folder.is_empty() && !existing.dirs.contains(folder) {
+            dirs.insert(folder.to_string());
+            folder = split(folder).0;
+        }
+    }
+    let journal = Journal {
+        version: 1,
+        state: JournalState::Commit,
+        staging: staging.clone(),
+        put: plan.write.iter().map(|(rel, _)| rel.to_string()).collect(),
+        backup: backup.iter().map(|rel| rel.to_string()).collect(),
+        remove: plan.stale.clone(),
+        dirs: dirs.into_iter().collect(),
+    };
+    let staged = (|| {
+        let new = tx.ensure_dir("new").map_err(at(META_DIR))?;
+        let old = tx.ensure_dir("old").map_err(at(META_DIR))?;
+        stage(&new, plan.write.iter().copied())?;
+        stage(
+            &old,
+            backup
+                .iter()
+                .map(|rel| (*rel, existing.generated[*rel].as_str())),
+        )?;
+        tx.sync().map_err(at(META_DIR))?;
+        // The commit point.
+        write_journal(meta, &journal).map_err(at(META_DIR))
+    })();
+    if let Err(err) = staged {
+        // Nothing in the output changed; a crash here is cleaned up by the next run.
+        let _ = meta.remove_tree(JOURNAL_TMP);
+        let _ = meta.remove_tree(&staging);
+        return Err(staging_err(err));
+    }
+    if let Err((rel, e)) = apply(&out.root, meta, &journal) {
+        return Err(match rollback(&out.root, meta, &journal) {
+            Ok(()) => {
+                let _ = finish(meta, &journal);
+                out.error(
+                    &rel,
+                    std::io::Error::new(
+                        e.kind(),
+                        format!("{e} (the previous output was restored)"),
+                    ),
+                )
+            }
+            Err((_, again)) => out.error(
+                &rel,
+                std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "{e}; restoring the previous output failed too ({again}): the next \
+                         `hagen render` finishes restoring it"
+                    ),
+                ),
+            ),
+        });
+    }
+    finish(meta, &journal).map_err(|e| out.error(META_DIR, e))
+}
+
+/// Removes staging folders that hagen versions before the commit record left beside the
+/// output (`.NAME.hagen-staging-PID-N`) when killed, if their process is gone.
+fn remove_legacy_staging(out_dir: &Path) {
+    let normal = normalize(out_dir);
+    let Some(base) = normal.file_name().and_then(|n| n.to_str()) else {
+        return;
+    };
+    let prefix = format!(".{base}.hagen-staging-");
+    let parent = parent_of(&normal);
+    let Ok(entries) = std::fs::read_dir(&parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let gone = Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{pid}")).exists();
+        if gone && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            // std's remove_dir_all does not follow symlinks (CVE-2022-21658 fix).
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
 /// Writes `rendered` into `out_dir`: refuses to touch files hagen did not generate,
-/// leaves unchanged files alone, removes stale generated files, and stages everything
-/// first so a failure leaves the previous output intact.
+/// leaves unchanged files alone, removes stale generated files, and commits the change
+/// so that the folder is always either the old output or the new one.
 pub fn write(rendered: &Rendered, out_dir: &Path) -> Result<WriteSummary> {
-    check_output_dir(out_dir)?;
-    let existing = scan(out_dir)?;
+    write_with(rendered, out_dir, &mut |_| {})
+}
+
+/// [`write`], telling `notify` when it has to wait for another hagen run.
+pub fn write_with(
+    rendered: &Rendered,
+    out_dir: &Path,
+    notify: &mut dyn FnMut(&str),
+) -> Result<WriteSummary> {
+    for path in rendered.keys() {
+        check_relative(path)?;
+    }
+    let out = Output::open(out_dir, true)?.expect("created");
+    let (meta, _lock) = match lock_exclusive(&out, notify) {
+        Ok(locked) => locked,
+        // A read-only folder (read-only media, someone else's checkout) that is already
+        // up to date is a success, as it always was: nothing needs writing.
+        Err(err) if read_only(&err) => {
+            let snapshot = read_output(out_dir, notify)?;
+            let plan = plan(rendered, out_dir, &snapshot.existing)?;
+            if plan.write.is_empty() && plan.stale.is_empty() && !snapshot.interrupted {
+                return Ok(WriteSummary {
+                    unchanged: plan.unchanged,
+                    ..WriteSummary::default()
+                });
+            }
+            return Err(err);
+        }
+        Err(err) => return Err(err),
+    };
+    let recovered = recover(&out, &meta)?;
+    remove_legacy_staging(out_dir);
+    let existing = scan(&out)?;
     let plan = plan(rendered, out_dir, &existing)?;
     let summary = WriteSummary {
         written: plan.write.iter().map(|(p, _)| p.to_string()).collect(),
         unchanged: plan.unchanged.clone(),
         removed: plan.stale.clone(),
+        recovered,
     };
-    if plan.write.is_empty() && plan.stale.is_empty() && out_dir.exists() {
-        return Ok(summary);
-    }
-
-    let staging = Staging::create(out_dir)?;
-    let mut staged = Vec::with_capacity(plan.write.len());
-    for (rel, text) in &plan.write {
-        staged.push((*rel, staging.put(rel, text)?));
-    }
-
-    if !out_dir.exists() {
-        // A fresh output folder appears in one rename, complete or not at all.
-        std::fs::rename(&staging.path, out_dir).map_err(|e| Error::io(out_dir, e))?;
-        return Ok(summary);
-    }
-    for (rel, from) in staged {
-        let to = out_dir.join(rel);
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-        }
-        std::fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
-    }
-    for rel in &plan.stale {
-        let path = out_dir.join(rel);
-        std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
-        prune_empty_parents(out_dir, rel);
+    if !plan.write.is_empty() || !plan.stale.is_empty() {
+        commit(&out, &meta, &plan, &existing)?;
     }
     Ok(summary)
 }
 
-/// Removes the folders a stale file leaves empty, up to (not including) `out_dir`.
-fn prune_empty_parents(out_dir: &Path, rel: &str) {
-    let mut current = Path::new(rel).parent();
-    while let Some(dir) = current {
-        if dir.as_os_str().is_empty() {
-            break;
-        }
-        // Fails (and stops) on the first folder that still holds something.
-        if std::fs::remove_dir(out_dir.join(dir)).is_err() {
-            break;
-        }
-        current = dir.parent();
-    }
+fn read_only(err: &Error) -> bool {
+    matches!(err, Error::Io { source, .. }
+        if source.kind() == std::io::ErrorKind::PermissionDenied
+            || source.kind() == std::io::ErrorKind::ReadOnlyFilesystem)
 }
 
+/// Does what every render does first: under the exclusive lock, finishes or undoes an
+/// interrupted earlier write and removes staging folders of killed runs. Nothing else
+/// changes. A missing output folder is left missing.
+pub fn recover_only(out_dir: &Path) -> Result<Option<Recovery>> {
+    let Some(out) = Output::open(out_dir, false)? else {
+        return Ok(None);
+    };
+    let (meta, _lock) = lock_exclusive(&out, &mut |_| {})?;
+    recover(&out, &meta)
+}
+
+/// What `check` reads: the output folder, seen under the shared lock.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub existing: Existing,
+    /// An earlier render was interrupted and its write is not finished (the next
+    /// `render` finishes or undoes it).
+    pub interrupted: bool,
+}
+
+/// Reads the output folder for `check` under the shared lock (waiting for a render in
+/// progress, telling `notify`); writes nothing.
+pub fn read_output(out_dir: &Path, notify: &mut dyn FnMut(&str)) -> Result<Snapshot> {
+    let Some(out) = Output::open(out_dir, false)? else {
+        return Ok(Snapshot::default());
+    };
+    loop {
+        let lock = lock_shared(&out, notify)?;
+        let existing = scan(&out)?;
+        let meta = out.root.open_dir(META_DIR).ok();
+        let interrupted = match &meta {
+            Some(meta) => meta
+                .kind(JOURNAL)
+                .map_err(|e| out.error(META_DIR, e))?
+                .is_some(),
+            None => false,
+        };
+        // Read without a lock because there was no lock file: if a render created one
+        // meanwhile, it may have been writing; read again under the lock.
+        let lock_appeared =
+            lock.is_none() && meta.is_some_and(|m| m.kind(LOCK_FILE).is_ok_and(|k| k.is_some()));
+        if !lock_appeared {
+            return Ok(Snapshot {
+                existing,
+                interrupted,
+            });
+        }
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -509,6 +509,14 @@ fn resolve_scalar(
         Some(Scalar::Null) => Ok(Value::Null),
         Some(Scalar::Boolean(b)) => Ok(Value::Bool(b)),
         Some(Scalar::Integer(i)) => Ok(Value::from(i)),
+        // A whole number written as a float (`min_size: 2.0`, `memory: 1024.0`) is that
+        // integer: JSON Schema says so too (`2.0` is a valid `integer`), so the typed spec
+        // must agree with the schema's verdict. Up to 2^53 every integer is exact in f64.
+        Some(Scalar::FloatingPoint(f))
+            if f.into_inner().fract() == 0.0 && f.into_inner().abs() <= 9_007_199_254_740_992.0 =>
+        {
+            Ok(Value::from(f.into_inner() as i64))
+        }
         Some(Scalar::FloatingPoint(f)) => serde_json::Number::from_f64(f.into_inner())
             .map(Value::Number)
             .ok_or_else(|| {

@@ -24,3 +24,5 @@ mod templates;
 mod terraform;
 mod upgrades;
 mod write;
+mod write_inputs;
+mod write_safety;
