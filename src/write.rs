@@ -669,7 +669,8 @@ fn create_staging(meta: &DirFd) -> std::io::Result<(String, DirFd)> {
     Err(std::io::Error::other("could not create a staging folder"))
 }
 
-/// Stages `files` under `base` and flushes every folder it wrote into.
+/// Stages `files` under `base`. On Linux the caller flushes the whole staging area with
+/// one `syncfs` before the commit point; elsewhere every file and folder is flushed here.
 fn stage<'a>(
     base: &DirFd,
     files: impl Iterator<Item = (&'a str, &'a str)>,
@@ -680,9 +681,16 @@ fn stage<'a>(
         if !folders.contains_key(folder) {
             folders.insert(folder, base.ensure_rel(folder).map_err(at(rel))?);
         }
-        folders[folder]
-            .create_file(name, text.as_bytes())
-            .map_err(at(rel))?;
+        let dir = &folders[folder];
+        if DirFd::FLUSH_TOGETHER {
+            dir.create_file_unflushed(name, text.as_bytes())
+        } else {
+            dir.create_file(name, text.as_bytes())
+        }
+        .map_err(at(rel))?;
+    }
+    if DirFd::FLUSH_TOGETHER {
+        return Ok(());
     }
     for (folder, dir) in folders.iter().rev() {
         dir.sync().map_err(at(folder))?;
@@ -728,7 +736,8 @@ fn commit(out: &Output, meta: &DirFd, plan: &Plan<'_>, existing: &Existing) -> R
                 .iter()
                 .map(|rel| (*rel, existing.generated[*rel].as_str())),
         )?;
-        tx.sync().map_err(at(META_DIR))?;
+        // Every staged file and folder on disk before the commit point.
+        tx.sync_file_system().map_err(at(META_DIR))?;
         // The commit point.
         write_journal(meta, &journal).map_err(at(META_DIR))
     })();
