@@ -99,12 +99,12 @@ fn a_fifo_in_the_templates_folder_is_refused_without_hanging() {
     let run = run_within(
         Duration::from_secs(30),
         &[
-            "--templates".as_ref(),
-            templates.path().as_os_str(),
             "render".as_ref(),
             example("minimal").as_os_str(),
             "-o".as_ref(),
             out.path().as_os_str(),
+            "--templates".as_ref(),
+            templates.path().as_os_str(),
         ],
     );
     assert_eq!(run.status.code(), Some(64), "{}", stderr(&run));
@@ -121,12 +121,12 @@ fn render_with_template(name: &str, source: &str, limit: Duration) -> (Output, P
     let run = run_within(
         limit,
         &[
-            "--templates".as_ref(),
-            templates.as_os_str(),
             "render".as_ref(),
             example("minimal").as_os_str(),
             "-o".as_ref(),
             out.path().as_os_str(),
+            "--templates".as_ref(),
+            templates.as_os_str(),
         ],
     );
     assert!(

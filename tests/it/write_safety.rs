@@ -73,8 +73,27 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             }
         }
     }
+    // The manifest a CLI render adds names the spec relative to the output folder, so it
+    // differs between this folder and the twin it is compared with: it is left out of the
+    // comparison, and checked instead against the files it describes (a mixed folder
+    // would not match its manifest).
+    if let Some(manifest) = found.remove(MANIFEST) {
+        let manifest: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
+        for (rel, sum) in manifest["files"].as_object().unwrap() {
+            let bytes = found
+                .get(rel)
+                .unwrap_or_else(|| panic!("{MANIFEST} lists {rel}, which is missing"));
+            assert_eq!(
+                sum.as_str().unwrap(),
+                format!("sha256:{}", hagen::manifest::sha256_hex(bytes)),
+                "{rel} does not match {MANIFEST}: a mixed folder"
+            );
+        }
+    }
     found
 }
+
+const MANIFEST: &str = ".hagen-manifest.json";
 
 /// What hagen keeps in `.hagen/` between runs: only the lock and its `.gitignore`.
 fn meta_is_clean(out: &Path) -> bool {
