@@ -100,6 +100,11 @@ pub struct ComputeModel {
     pub spec: Compute,
     pub is_ec2: bool,
     pub is_ecs: bool,
+    pub is_eks: bool,
+    /// EKS: the Kubernetes version of the cluster ([`KUBERNETES_VERSION`]).
+    pub kubernetes_version: &'static str,
+    /// EKS: `cpu` as Kubernetes millicores (1024 CPU units = 1000m).
+    pub cpu_millicores: u32,
     /// `desired_capacity`, defaulting to `min_size`.
     pub desired: u32,
     /// The user data script (inline or from `user_data_file`), if any.
@@ -276,11 +281,21 @@ fn compute_model(compute: Compute, inputs: &Inputs) -> ComputeModel {
     ComputeModel {
         is_ec2: compute.kind == ComputeKind::Ec2,
         is_ecs: compute.kind == ComputeKind::Ecs,
+        is_eks: compute.kind == ComputeKind::Eks,
+        kubernetes_version: KUBERNETES_VERSION,
+        cpu_millicores: compute.cpu * 1000 / 1024,
         desired: compute.desired_capacity.unwrap_or(compute.min_size),
         user_data_script,
         spec: compute,
     }
 }
+
+/// The one place the EKS Kubernetes version is pinned. 1.35 reached EKS in early 2026 and
+/// stays in EKS standard support (14 months from its EKS release) well into 2027, so a
+/// cluster created in late 2026 does not start on extended-support pricing; see
+/// docs/verification.md. The rendered manifests are validated against this version's
+/// API schemas (tests/it/eks.rs).
+pub const KUBERNETES_VERSION: &str = "1.35";
 
 /// Default engine versions: current, widely available minor versions.
 pub const DEFAULT_POSTGRES_VERSION: &str = "16.4";

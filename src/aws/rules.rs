@@ -7,7 +7,9 @@ use serde_json::Value;
 
 use crate::cidr;
 use crate::schema::display_path;
-use crate::spec::{ComputeKind, DatabaseKind, Engine, ScalingPolicy, Spec};
+use crate::spec::{
+    ComputeKind, DatabaseKind, Engine, NatGateways, ScalingMetric, ScalingPolicy, Spec,
+};
 use crate::validate::{Checker, Site, report_duplicates};
 use crate::yaml::pointer_segment;
 
@@ -17,6 +19,12 @@ pub fn inapplicable_overrides(spec: &Spec, env: &str, overrides: &Value, c: &mut
     let (compute_kind, not_for_compute): (&str, &[&str]) = match spec.compute.kind {
         ComputeKind::Ec2 => ("ec2", &["cpu", "memory"]),
         ComputeKind::Ecs => ("ecs", &["instance_type"]),
+        // Pod counts and sizes are rendered into k8s/ once, not into per-environment
+        // Terraform variables.
+        ComputeKind::Eks => (
+            "eks",
+            &["instance_type", "min_size", "max_size", "desired_capacity", "cpu", "memory"],
+        ),
     };
     let not_for_database: &[&str] = match spec.database.kind {
         DatabaseKind::Rds => &[],
@@ -132,6 +140,23 @@ pub fn rules(spec: &Spec, c: &mut Checker<'_>) {
             Some(
                 "256 CPU: 512, 1024 or 2048 MiB; 512: 1024-4096; 1024: 2048-8192; 2048: 4096-16384; 4096: 8192-30720 (steps of 1024)",
             ),
+        );
+    }
+
+    if compute.kind == ComputeKind::Eks && compute.scaling.metric == ScalingMetric::Requests {
+        c.report(
+            Site::Value("/compute/scaling/metric"),
+            &["/compute/kind"],
+            "`compute.kind: eks` scales on CPU: the HorizontalPodAutoscaler has no load balancer request metric".into(),
+            Some("use `metric: cpu` (the default)"),
+        );
+    }
+    if compute.kind == ComputeKind::Eks && spec.network.nat_gateways == NatGateways::None {
+        c.report(
+            Site::Value("/network/nat_gateways"),
+            &["/compute/kind"],
+            "`compute.kind: eks` needs NAT gateways: EKS Auto Mode nodes reach ECR, EKS and STS through them".into(),
+            Some("use `nat_gateways: single` or `per_az`"),
         );
     }
 
