@@ -207,7 +207,9 @@ fn condition(location: &str) -> Option<(String, &'static str)> {
     // `const: ecs`, or `enum: [ecs, eks]` for a branch shared by several kinds.
     let value = match (rule.get("const"), rule.get("enum")) {
         (Some(value), _) => short(value),
-        (None, Some(Value::Array(values))) => values.iter().map(short).collect::<Vec<_>>().join(" or "),
+        (None, Some(Value::Array(values))) => {
+            values.iter().map(short).collect::<Vec<_>>().join(" or ")
+        }
         _ => return None,
     };
     Some((format!("{key}: {value}"), branch))

@@ -23,7 +23,14 @@ pub fn inapplicable_overrides(spec: &Spec, env: &str, overrides: &Value, c: &mut
         // Terraform variables.
         ComputeKind::Eks => (
             "eks",
-            &["instance_type", "min_size", "max_size", "desired_capacity", "cpu", "memory"],
+            &[
+                "instance_type",
+                "min_size",
+                "max_size",
+                "desired_capacity",
+                "cpu",
+                "memory",
+            ],
         ),
     };
     let not_for_database: &[&str] = match spec.database.kind {
