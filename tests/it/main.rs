@@ -8,6 +8,7 @@ mod support;
 
 mod cli;
 mod ecs_dynamodb;
+mod eks;
 mod errors;
 mod fuzz_like;
 mod module_data_tier;

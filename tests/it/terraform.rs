@@ -165,7 +165,7 @@ fn examples_are_fmt_clean_validate_and_pass_their_self_tests() {
 }
 
 /// The checkov executable: on PATH, or where `.ci/run` installs it.
-fn checkov() -> Option<PathBuf> {
+pub(crate) fn checkov() -> Option<PathBuf> {
     let ci_copy = support::repo_root().join("target/ci/bin/checkov");
     support::require_tool(
         "checkov",
@@ -176,7 +176,7 @@ fn checkov() -> Option<PathBuf> {
 
 /// Runs checkov with JSON output and returns an error listing every failed check (or
 /// parsing error), or when checkov checked nothing at all.
-fn run_checkov(checkov: &Path, args: &[&str], what: &str) -> Result<(), String> {
+pub(crate) fn run_checkov(checkov: &Path, args: &[&str], what: &str) -> Result<(), String> {
     let output = Command::new(checkov)
         .args(args)
         // Offline: never ask the vendor's platform for policies or guidelines.
