@@ -150,6 +150,14 @@ pub fn rules(spec: &Spec, c: &mut Checker<'_>) {
         );
     }
 
+    if compute.kind == ComputeKind::Eks && compute.min_size == 0 {
+        c.report(
+            Site::Value("/compute/min_size"),
+            &["/compute/kind"],
+            "`compute.kind: eks` runs at least one pod: a HorizontalPodAutoscaler cannot scale to zero".into(),
+            Some("use `min_size: 1` or more"),
+        );
+    }
     if compute.kind == ComputeKind::Eks && compute.scaling.metric == ScalingMetric::Requests {
         c.report(
             Site::Value("/compute/scaling/metric"),

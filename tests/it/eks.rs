@@ -187,6 +187,12 @@ fn manifests_carry_the_spec_sizes_probes_scaling_and_hardening() {
         json!([{"name": "LOG_LEVEL", "value": "debug"}, {"name": "on", "value": "yes"}])
     );
     assert_eq!(container["envFrom"][0]["configMapRef"]["name"], "terraform");
+    // A stopping pod waits for its deregistration from the target group (30 s delay in
+    // load_balancer.tf is the ALB's own drain) before the app gets SIGTERM.
+    let wait = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+        .as_i64()
+        .unwrap();
+    assert!(wait > 0 && pod["terminationGracePeriodSeconds"].as_i64().unwrap() > wait);
 
     let hpa = manifest(&rendered, "horizontalpodautoscaler.yaml");
     assert_eq!(hpa["apiVersion"], "autoscaling/v2");
