@@ -27,6 +27,10 @@ fn ec2(model: &Model) -> bool {
 fn ecs(model: &Model) -> bool {
     model.compute.is_ecs
 }
+/// EKS sizes live in the rendered Kubernetes manifests, not in Terraform variables.
+fn not_eks(model: &Model) -> bool {
+    !model.compute.is_eks
+}
 fn rds(model: &Model) -> bool {
     model.database.rds
 }
@@ -45,9 +49,9 @@ pub const TUNABLES: &[Tunable] = &[
     Tunable { spec_path: "load_balancer.certificate_arn", variable: "certificate_arn", applies: always },
     Tunable { spec_path: "load_balancer.deletion_protection", variable: "alb_deletion_protection", applies: always },
     Tunable { spec_path: "compute.instance_type", variable: "instance_type", applies: ec2 },
-    Tunable { spec_path: "compute.min_size", variable: "min_size", applies: always },
-    Tunable { spec_path: "compute.max_size", variable: "max_size", applies: always },
-    Tunable { spec_path: "compute.desired_capacity", variable: "desired_capacity", applies: always },
+    Tunable { spec_path: "compute.min_size", variable: "min_size", applies: not_eks },
+    Tunable { spec_path: "compute.max_size", variable: "max_size", applies: not_eks },
+    Tunable { spec_path: "compute.desired_capacity", variable: "desired_capacity", applies: not_eks },
     Tunable { spec_path: "compute.cpu", variable: "task_cpu", applies: ecs },
     Tunable { spec_path: "compute.memory", variable: "task_memory", applies: ecs },
     Tunable { spec_path: "database.instance_class", variable: "db_instance_class", applies: rds },

@@ -104,6 +104,11 @@ pub struct ComputeModel {
     pub spec: Compute,
     pub is_ec2: bool,
     pub is_ecs: bool,
+    pub is_eks: bool,
+    /// EKS: the Kubernetes version of the cluster ([`KUBERNETES_VERSION`]).
+    pub kubernetes_version: &'static str,
+    /// EKS: `cpu` as Kubernetes millicores (1024 CPU units = 1000m).
+    pub cpu_millicores: u32,
     /// `desired_capacity`, defaulting to `min_size`.
     pub desired: u32,
     /// The user data script (inline or from `user_data_file`), if any.
@@ -290,6 +295,8 @@ fn compute_model(compute: Compute, inputs: &Inputs) -> ComputeModel {
     let architecture = match compute.kind {
         ComputeKind::Ec2 => crate::aws::instances::architecture(&compute.instance_type),
         ComputeKind::Ecs => compute.cpu_architecture,
+        // Auto Mode's built-in general-purpose node pool runs amd64 nodes.
+        ComputeKind::Eks => crate::spec::CpuArchitecture::X86_64,
     };
     let image_id = compute
         .ami
@@ -300,11 +307,21 @@ fn compute_model(compute: Compute, inputs: &Inputs) -> ComputeModel {
         image_id,
         is_ec2: compute.kind == ComputeKind::Ec2,
         is_ecs: compute.kind == ComputeKind::Ecs,
+        is_eks: compute.kind == ComputeKind::Eks,
+        kubernetes_version: KUBERNETES_VERSION,
+        cpu_millicores: compute.cpu * 1000 / 1024,
         desired: compute.desired_capacity.unwrap_or(compute.min_size),
         user_data_script,
         spec: compute,
     }
 }
+
+/// The one place the EKS Kubernetes version is pinned. 1.35 reached EKS in early 2026 and
+/// stays in EKS standard support (14 months from its EKS release) well into 2027, so a
+/// cluster created in late 2026 does not start on extended-support pricing; see
+/// docs/verification.md. The rendered manifests are validated against this version's
+/// API schemas (tests/it/eks.rs).
+pub const KUBERNETES_VERSION: &str = "1.35";
 
 fn database_model(database: Database) -> anyhow::Result<DatabaseModel> {
     use crate::aws::engines;

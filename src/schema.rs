@@ -321,7 +321,14 @@ fn condition(location: &str) -> Option<(String, &'static str)> {
     };
     let test = schema_node(&owner)?.get("if")?.get("properties")?;
     let (key, rule) = test.as_object()?.iter().next()?;
-    let value = short(rule.get("const")?);
+    // `const: ecs`, or `enum: [ecs, eks]` for a branch shared by several kinds.
+    let value = match (rule.get("const"), rule.get("enum")) {
+        (Some(value), _) => short(value),
+        (None, Some(Value::Array(values))) => {
+            values.iter().map(short).collect::<Vec<_>>().join(" or ")
+        }
+        _ => return None,
+    };
     Some((format!("{key}: {value}"), branch))
 }
 
@@ -388,6 +395,12 @@ fn describe(
                     // Not written: the schema's default decides, say which.
                     let default = || {
                         let owner = location.rsplit_once("/else/")?.0;
+                        // Branches inside `allOf` read the default of the mapping
+                        // that holds the `allOf`.
+                        let owner = match owner.rsplit_once("/allOf/") {
+                            Some((holder, index)) if index.parse::<usize>().is_ok() => holder,
+                            _ => owner,
+                        };
                         let default = schema_node(owner)?
                             .get("properties")?
                             .get(key_name)?

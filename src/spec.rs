@@ -241,6 +241,8 @@ pub enum ComputeKind {
     #[default]
     Ec2,
     Ecs,
+    /// Kubernetes on EKS Auto Mode; the workload is rendered as manifests in `k8s/`.
+    Eks,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -266,10 +268,11 @@ pub struct Compute {
     pub root_volume_size: u32,
     pub user_data: Option<String>,
     pub user_data_file: Option<String>,
-    /// Both kinds: the ASG's health check grace period, or the ECS service's.
+    /// Every kind: the ASG's health check grace period, the ECS service's, or the pod's
+    /// liveness probe delay.
     #[serde(default = "d_300")]
     pub health_check_grace_period: u32,
-    // ECS only.
+    // ECS and EKS (`secrets` and `container_health_check`: ECS only).
     pub image: Option<String>,
     #[serde(default = "d_cpu")]
     pub cpu: u32,
@@ -287,6 +290,13 @@ pub struct Compute {
     /// ECS only: the CPU architecture of the Fargate tasks (the image must have it).
     #[serde(default)]
     pub cpu_architecture: CpuArchitecture,
+    // EKS only.
+    /// IAM principals given cluster-admin access entries.
+    #[serde(default)]
+    pub admins: Vec<String>,
+    /// Networks allowed to reach the public API endpoint; empty: private endpoint only.
+    #[serde(default)]
+    pub public_access_cidrs: Vec<String>,
 }
 
 /// A CPU architecture: of the instance type (EC2) or of the Fargate task (ECS).

@@ -45,6 +45,11 @@ pub fn build(model: &Model) -> Graph {
             "ECS Fargate service".to_string(),
             format!("{sizes} tasks · port {}", compute.spec.port),
         ]
+    } else if compute.is_eks {
+        [
+            format!("EKS {} Auto Mode cluster", compute.kubernetes_version),
+            format!("{sizes} pods · port {}", compute.spec.port),
+        ]
     } else {
         [
             "Auto Scaling group".to_string(),
@@ -149,6 +154,8 @@ pub fn build(model: &Model) -> Graph {
                     "EventBridge",
                     if compute.is_ec2 {
                         "scaling events"
+                    } else if compute.is_eks {
+                        "cluster changes"
                     } else {
                         "task stops"
                     },

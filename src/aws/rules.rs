@@ -9,7 +9,9 @@ use super::regions::{self, Region};
 use super::{engines, instances, schedule};
 use crate::cidr;
 use crate::schema::display_path;
-use crate::spec::{ComputeKind, DatabaseKind, Engine, NatGateways, ScalingPolicy, Spec};
+use crate::spec::{
+    ComputeKind, DatabaseKind, Engine, NatGateways, ScalingMetric, ScalingPolicy, Spec,
+};
 use crate::validate::{Checker, Site, report_duplicates};
 use crate::yaml::pointer_segment;
 
@@ -20,6 +22,19 @@ pub fn inapplicable_overrides(spec: &Spec, env: &str, overrides: &Value, c: &mut
     let (compute_kind, not_for_compute): (&str, &[&str]) = match spec.compute.kind {
         ComputeKind::Ec2 => ("ec2", &["cpu", "memory"]),
         ComputeKind::Ecs => ("ecs", &["instance_type"]),
+        // Pod counts and sizes are rendered into k8s/ once, not into per-environment
+        // Terraform variables.
+        ComputeKind::Eks => (
+            "eks",
+            &[
+                "instance_type",
+                "min_size",
+                "max_size",
+                "desired_capacity",
+                "cpu",
+                "memory",
+            ],
+        ),
     };
     let not_for_database: &[&str] = match spec.database.kind {
         DatabaseKind::Rds => &[],
@@ -145,6 +160,31 @@ pub fn rules(spec: &Spec, c: &mut Checker<'_>) {
             Some(
                 "256 CPU: 512, 1024 or 2048 MiB; 512: 1024-4096; 1024: 2048-8192; 2048: 4096-16384; 4096: 8192-30720 (steps of 1024)",
             ),
+        );
+    }
+
+    if compute.kind == ComputeKind::Eks && compute.min_size == 0 {
+        c.report(
+            Site::Value("/compute/min_size"),
+            &["/compute/kind"],
+            "`compute.kind: eks` runs at least one pod: a HorizontalPodAutoscaler cannot scale to zero".into(),
+            Some("use `min_size: 1` or more"),
+        );
+    }
+    if compute.kind == ComputeKind::Eks && compute.scaling.metric == ScalingMetric::Requests {
+        c.report(
+            Site::Value("/compute/scaling/metric"),
+            &["/compute/kind"],
+            "`compute.kind: eks` scales on CPU: the HorizontalPodAutoscaler has no load balancer request metric".into(),
+            Some("use `metric: cpu` (the default)"),
+        );
+    }
+    if compute.kind == ComputeKind::Eks && spec.network.nat_gateways == NatGateways::None {
+        c.report(
+            Site::Value("/network/nat_gateways"),
+            &["/compute/kind"],
+            "`compute.kind: eks` needs NAT gateways: EKS Auto Mode nodes reach ECR, EKS and STS through them".into(),
+            Some("use `nat_gateways: single` or `per_az`"),
         );
     }
 

@@ -10,6 +10,7 @@ mod app_access;
 mod aws_facts;
 mod cli;
 mod ecs_dynamodb;
+mod eks;
 mod errors;
 mod fuzz_like;
 mod module_data_tier;

@@ -179,7 +179,7 @@ fn examples_are_fmt_clean_validate_and_pass_their_self_tests() {
 }
 
 /// The checkov executable: on PATH, or where `.ci/run` installs it.
-fn checkov() -> Option<PathBuf> {
+pub(crate) fn checkov() -> Option<PathBuf> {
     let ci_copy = support::repo_root().join("target/ci/bin/checkov");
     support::require_tool(
         "checkov",
@@ -190,7 +190,7 @@ fn checkov() -> Option<PathBuf> {
 
 /// Runs checkov with JSON output and returns an error listing every failed check (or
 /// parsing error), or when checkov checked nothing at all.
-fn run_checkov(checkov: &Path, args: &[&str], what: &str) -> Result<(), String> {
+pub(crate) fn run_checkov(checkov: &Path, args: &[&str], what: &str) -> Result<(), String> {
     let output = Command::new(checkov)
         .args(args)
         // Offline: never ask the vendor's platform for policies or guidelines.
@@ -563,27 +563,30 @@ fn every_checkov_skip_gives_a_reason_and_the_module_readme_lists_it() {
 
 #[test]
 fn the_app_tier_admits_only_the_load_balancer_and_the_database_only_the_app_tier() {
-    // Security group of the tier -> the only group allowed to reach it.
-    const CHAIN: [(&str, &str); 2] = [
-        ("aws_security_group.app.id", "aws_security_group.alb.id"),
-        (
-            "aws_security_group.database.id",
-            "aws_security_group.app.id",
-        ),
-    ];
     for spec in support::valid_specs() {
         let name = support::example_name(&spec);
         let rendered = support::render(&spec);
+        // On EKS Auto Mode the nodes and pods use the cluster security group.
+        let app = if rendered.contains_key("eks.tf") {
+            "aws_eks_cluster.this.vpc_config[0].cluster_security_group_id"
+        } else {
+            "aws_security_group.app.id"
+        };
+        // Security group of the tier -> the only group allowed to reach it.
+        let chain: [(&str, &str); 2] = [
+            (app, "aws_security_group.alb.id"),
+            ("aws_security_group.database.id", app),
+        ];
         let mut app_rules = 0;
         for rule in resource_blocks(&rendered)
             .into_iter()
             .filter(|block| block.kind == "aws_vpc_security_group_ingress_rule")
         {
             let target = rule.source("security_group_id");
-            let Some((_, allowed)) = CHAIN.iter().find(|(tier, _)| *tier == target) else {
+            let Some((_, allowed)) = chain.iter().find(|(tier, _)| *tier == target) else {
                 continue;
             };
-            app_rules += usize::from(target == CHAIN[0].0);
+            app_rules += usize::from(target == chain[0].0);
             assert_eq!(
                 (
                     rule.source("referenced_security_group_id"),
