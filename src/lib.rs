@@ -7,9 +7,10 @@
 //! path -> text) -> [`write`].
 //!
 //! The core is cloud-neutral; everything cloud-specific lives in one module per target
-//! ([`aws`]), chosen by [`target`].
+//! ([`aws`], [`azure`]), chosen by [`target`].
 
 pub mod aws;
+pub mod azure;
 pub mod check;
 pub mod cidr;
 pub mod cli;

@@ -285,11 +285,15 @@ fn describe(
                 }
                 None => format!("`{path}` is not allowed here"),
             };
+            let change = match condition(&location) {
+                Some((test, _)) if test.starts_with("target:") => "the target",
+                _ => "the kind",
+            };
             vec![diagnostic(
                 file,
                 positions.key(&pointer),
                 message,
-                Some(format!("remove `{key}`, or change the kind")),
+                Some(format!("remove `{key}`, or change {change}")),
             )]
         }
         ValidationErrorKind::Type { .. } => {
@@ -350,6 +354,13 @@ fn describe(
                     .err()
                     .unwrap_or_else(|| format!("`{value}` is not an IPv4 CIDR block")),
                 "aws-region" => format!("`{value}` is not an AWS region name"),
+                "azure-region" => format!(
+                    "`{value}` is not an Azure region with availability zones ({})",
+                    crate::azure::regions::WITH_AVAILABILITY_ZONES.join(", ")
+                ),
+                "key-vault-secret-id" => format!(
+                    "`{value}` is not a Key Vault secret ID like https://<vault>.vault.azure.net/secrets/<name>"
+                ),
                 "aws-availability-zone" => {
                     format!("`{value}` is not an availability zone name")
                 }
