@@ -354,10 +354,18 @@ fn describe(
                     .err()
                     .unwrap_or_else(|| format!("`{value}` is not an IPv4 CIDR block")),
                 "aws-region" => format!("`{value}` is not an AWS region name"),
-                "azure-region" => format!(
-                    "`{value}` is not an Azure region with availability zones ({})",
-                    crate::azure::regions::WITH_AVAILABILITY_ZONES.join(", ")
-                ),
+                "azure-region" => {
+                    let regions = crate::azure::regions::WITH_AVAILABILITY_ZONES;
+                    match closest(&value, regions.iter().copied()) {
+                        Some(best) => format!(
+                            "`{value}` is not an Azure region with availability zones; did you mean `{best}`?"
+                        ),
+                        None => format!(
+                            "`{value}` is not an Azure region with availability zones ({})",
+                            regions.join(", ")
+                        ),
+                    }
+                }
                 "key-vault-secret-id" => format!(
                     "`{value}` is not a Key Vault secret ID like https://<vault>.vault.azure.net/secrets/<name>"
                 ),

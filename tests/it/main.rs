@@ -6,6 +6,7 @@
 
 mod support;
 
+mod azure;
 mod cli;
 mod ecs_dynamodb;
 mod errors;

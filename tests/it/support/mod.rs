@@ -29,6 +29,31 @@ pub fn example_specs() -> Vec<PathBuf> {
     specs
 }
 
+/// Whether a bundled example deploys to Azure (`target: azure`). Checks that read AWS
+/// resources skip these; tests/it/azure.rs holds their Azure counterparts.
+pub fn is_azure(spec: &Path) -> bool {
+    hagen::model_from_file(spec)
+        .unwrap_or_else(|err| panic!("{}: {err}", spec.display()))
+        .target
+        == hagen::spec::Target::Azure
+}
+
+/// The bundled AWS examples (every example but the `target: azure` ones).
+pub fn aws_example_specs() -> Vec<PathBuf> {
+    example_specs()
+        .into_iter()
+        .filter(|spec| !is_azure(spec))
+        .collect()
+}
+
+/// The bundled Azure examples.
+pub fn azure_example_specs() -> Vec<PathBuf> {
+    example_specs()
+        .into_iter()
+        .filter(|spec| is_azure(spec))
+        .collect()
+}
+
 /// File stem of a spec, e.g. `production` for `examples/production.yaml`.
 pub fn example_name(spec: &Path) -> String {
     spec.file_stem()
