@@ -1,4 +1,4 @@
-//! hagen: a YAML spec of a highly available AWS web application -> a Terraform/OpenTofu
+//! hagen: a YAML spec of a highly available web application (AWS or Azure) -> a Terraform/OpenTofu
 //! module.
 //!
 //! The data flows through one module per stage:
