@@ -52,8 +52,32 @@ for registry in registry.terraform.io registry.opentofu.org; do
     ln -s "$entry" "$tmp/$registry/$relative"
   done
 done
+# The Azure target's modules need hashicorp/azurerm, which no machine here can download:
+# unless the mirror holds a real one, the schema-only stand-in in ../shared/azurerm
+# (beside the repository; see its README) is installed into the cache and merged below.
+# Under CI a missing stand-in is an error, not a skipped Azure test.
+extra_dirs=${HAGEN_TF_EXTRA_PLUGIN_DIRS:-}
+has_azurerm() {
+  local dir
+  for dir in "$mirror" $extra_dirs; do
+    [[ -d $dir/registry.terraform.io/hashicorp/azurerm ]] && return 0
+  done
+  return 1
+}
+if ! has_azurerm; then
+  standin="$root/../shared/azurerm/install"
+  if [[ -x $standin ]]; then
+    "$standin" "$cache/azurerm-plugins" >&2
+    extra_dirs="$extra_dirs $cache/azurerm-plugins"
+  elif [[ -n ${CI:-} && ${CI:-} != false && ${CI:-} != 0 ]]; then
+    echo "error: no azurerm provider: $standin is missing (clone the shared/ folder beside the repository)" >&2
+    exit 4
+  else
+    echo "note: no azurerm provider (no $standin); the Azure examples cannot initialise" >&2
+  fi
+fi
 # Extra plugin folders (the azurerm stand-in, tests/support) are merged in the same way.
-for extra in ${HAGEN_TF_EXTRA_PLUGIN_DIRS:-}; do
+for extra in $extra_dirs; do
   for entry in "$extra"/registry.terraform.io/*/*/*/*; do
     [[ -e $entry ]] || continue
     relative=${entry#"$extra"/registry.terraform.io/}

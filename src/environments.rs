@@ -21,24 +21,36 @@ pub struct Tunable {
 fn always(_: &Model) -> bool {
     true
 }
+fn aws(model: &Model) -> bool {
+    model.azure.is_none()
+}
+fn azure(model: &Model) -> bool {
+    model.azure.is_some()
+}
 fn ec2(model: &Model) -> bool {
-    model.compute.is_ec2
+    aws(model) && model.compute.is_ec2
 }
 fn ecs(model: &Model) -> bool {
-    model.compute.is_ecs
+    aws(model) && model.compute.is_ecs
 }
 /// EKS sizes live in the rendered Kubernetes manifests, not in Terraform variables.
 fn not_eks(model: &Model) -> bool {
     !model.compute.is_eks
 }
 fn rds(model: &Model) -> bool {
-    model.database.rds
+    aws(model) && model.database.rds
+}
+fn rds_or_azure_sql(model: &Model) -> bool {
+    rds(model) || azure(model)
 }
 fn any_database(model: &Model) -> bool {
-    model.database.rds || model.database.dynamodb
+    aws(model) && (model.database.rds || model.database.dynamodb)
 }
 fn backup(model: &Model) -> bool {
-    model.backup_active
+    match &model.azure {
+        None => model.backup_active,
+        Some(azure) => azure.backup_active,
+    }
 }
 
 /// The tunables, in the order the `.tfvars` lists them (docs/CONTRACT.md's table; the
@@ -46,19 +58,21 @@ fn backup(model: &Model) -> bool {
 #[rustfmt::skip]
 pub const TUNABLES: &[Tunable] = &[
     Tunable { spec_path: "environment", variable: "environment", applies: always },
-    Tunable { spec_path: "load_balancer.certificate_arn", variable: "certificate_arn", applies: always },
-    Tunable { spec_path: "load_balancer.deletion_protection", variable: "alb_deletion_protection", applies: always },
+    Tunable { spec_path: "load_balancer.certificate_arn", variable: "certificate_arn", applies: aws },
+    Tunable { spec_path: "load_balancer.deletion_protection", variable: "alb_deletion_protection", applies: aws },
     Tunable { spec_path: "compute.instance_type", variable: "instance_type", applies: ec2 },
+    Tunable { spec_path: "compute.vm_size", variable: "vm_size", applies: azure },
     Tunable { spec_path: "compute.min_size", variable: "min_size", applies: not_eks },
     Tunable { spec_path: "compute.max_size", variable: "max_size", applies: not_eks },
     Tunable { spec_path: "compute.desired_capacity", variable: "desired_capacity", applies: not_eks },
     Tunable { spec_path: "compute.cpu", variable: "task_cpu", applies: ecs },
     Tunable { spec_path: "compute.memory", variable: "task_memory", applies: ecs },
     Tunable { spec_path: "database.instance_class", variable: "db_instance_class", applies: rds },
+    Tunable { spec_path: "database.sku_name", variable: "db_sku_name", applies: azure },
     Tunable { spec_path: "database.multi_az", variable: "db_multi_az", applies: rds },
     Tunable { spec_path: "database.allocated_storage", variable: "db_allocated_storage", applies: rds },
     Tunable { spec_path: "database.max_allocated_storage", variable: "db_max_allocated_storage", applies: rds },
-    Tunable { spec_path: "database.backup_retention_days", variable: "db_backup_retention_days", applies: rds },
+    Tunable { spec_path: "database.backup_retention_days", variable: "db_backup_retention_days", applies: rds_or_azure_sql },
     Tunable { spec_path: "database.deletion_protection", variable: "db_deletion_protection", applies: any_database },
     Tunable { spec_path: "database.skip_final_snapshot", variable: "db_skip_final_snapshot", applies: rds },
     Tunable { spec_path: "backup.retention_days", variable: "backup_retention_days", applies: backup },
@@ -77,6 +91,18 @@ pub struct EnvContext {
     pub variables: Vec<EnvVariable>,
     /// Partial S3 backend configuration when the spec has `state`.
     pub backend: Option<EnvBackend>,
+    /// Partial azurerm backend configuration (`target: azure` with `state`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub azure_backend: Option<AzureEnvBackend>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AzureEnvBackend {
+    pub resource_group_name: String,
+    pub storage_account_name: String,
+    pub container_name: String,
+    /// `<name>/<environment>/terraform.tfstate`: one state per environment.
+    pub key: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -151,11 +177,22 @@ fn resolve_one(model: &Model, base: &Json, name: &str, overrides: &Json) -> EnvC
         key: format!("{}/{}/terraform.tfstate", model.name, environment),
         region: state.region.clone(),
     });
+    let azure_backend = model
+        .azure
+        .as_ref()
+        .and_then(|azure| azure.state.as_ref())
+        .map(|state| AzureEnvBackend {
+            resource_group_name: state.resource_group.clone(),
+            storage_account_name: state.storage_account.clone(),
+            container_name: state.container.clone(),
+            key: format!("{}/{}/terraform.tfstate", model.name, environment),
+        });
     EnvContext {
         name: name.to_string(),
         environment,
         variables,
         backend,
+        azure_backend,
     }
 }
 

@@ -100,6 +100,7 @@ pub fn edge(from: &str, to: End, label: Option<String>, dashed: bool) -> Edge {
 pub fn build(model: &Model) -> Graph {
     match model.target {
         Target::Aws => crate::aws::diagram::build(model),
+        Target::Azure => crate::azure::diagram::build(model),
     }
 }
 

@@ -1,4 +1,4 @@
-//! hagen: a YAML spec of a highly available AWS web application -> a Terraform/OpenTofu
+//! hagen: a YAML spec of a highly available web application (AWS or Azure) -> a Terraform/OpenTofu
 //! module.
 //!
 //! The data flows through one module per stage:
@@ -7,9 +7,10 @@
 //! path -> text) -> [`write`].
 //!
 //! The core is cloud-neutral; everything cloud-specific lives in one module per target
-//! ([`aws`]), chosen by [`target`].
+//! ([`aws`], [`azure`]), chosen by [`target`].
 
 pub mod aws;
+pub mod azure;
 pub mod check;
 pub mod cidr;
 pub mod cli;

@@ -49,6 +49,9 @@ pub struct Model {
     pub state: Option<StateModel>,
     pub self_tests: bool,
     pub environments: BTreeMap<String, serde_json::Value>,
+    /// The Azure part of the model (`target: azure` only; absent from AWS contexts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub azure: Option<crate::azure::model::AzureModel>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -152,23 +155,44 @@ pub struct StateModel {
 pub fn build(spec: Spec, inputs: &Inputs) -> anyhow::Result<Model> {
     let name_prefix = format!("{}-{}", spec.name, spec.environment);
     let default_tags = default_tags(&spec.tags, &spec.name, &spec.environment);
-    let network = network_model(&spec)?;
+    let azure = match spec.target {
+        crate::spec::Target::Aws => None,
+        crate::spec::Target::Azure => Some(crate::azure::model::build(&spec)?),
+    };
+    let network = if azure.is_some() {
+        // The AWS network model means nothing on Azure (whose zones are "1".."3" and
+        // whose subnets are carved by the Azure model); keep it empty.
+        NetworkModel::empty(&spec)
+    } else {
+        network_model(&spec)?
+    };
     let health_check_extra_port = match spec.load_balancer.health_check.port {
         HealthCheckPort::Number(port) if port != spec.compute.port => Some(port),
         _ => None,
     };
     let compute = compute_model(spec.compute, inputs);
     let database = database_model(spec.database)?;
-    let access_log_account = crate::aws::regions::find(&spec.region)
-        .ok_or_else(|| anyhow::anyhow!("bug: unknown region `{}` passed validation", spec.region))?
-        .elb_log_account;
-    let state = spec.state.map(|state| StateModel {
-        key: state
-            .key
-            .unwrap_or_else(|| format!("{}/{}/terraform.tfstate", spec.name, spec.environment)),
-        region: state.region.unwrap_or_else(|| spec.region.clone()),
-        bucket: state.bucket,
-    });
+    // The ALB access-log account of the region (AWS only; Azure has no ALB).
+    let access_log_account = match &azure {
+        Some(_) => None,
+        None => {
+            crate::aws::regions::find(&spec.region)
+                .ok_or_else(|| {
+                    anyhow::anyhow!("bug: unknown region `{}` passed validation", spec.region)
+                })?
+                .elb_log_account
+        }
+    };
+    let state = spec
+        .state
+        .filter(|_| azure.is_none())
+        .map(|state| StateModel {
+            key: state
+                .key
+                .unwrap_or_else(|| format!("{}/{}/terraform.tfstate", spec.name, spec.environment)),
+            region: state.region.unwrap_or_else(|| spec.region.clone()),
+            bucket: state.bucket,
+        });
     let backup_active = spec.backup.enabled
         && (!spec.storage.buckets.is_empty()
             || (spec.backup.include_database && (database.rds || database.dynamodb)));
@@ -198,7 +222,25 @@ pub fn build(spec: Spec, inputs: &Inputs) -> anyhow::Result<Model> {
         state,
         self_tests: spec.self_tests,
         environments: spec.environments,
+        azure,
     })
+}
+
+impl NetworkModel {
+    fn empty(spec: &Spec) -> Self {
+        NetworkModel {
+            cidr: spec.network.cidr.clone(),
+            nat_gateways: spec.network.nat_gateways,
+            nat_count: 0,
+            zones: Vec::new(),
+            flow_logs: spec.network.flow_logs.clone(),
+            public_subnets: StringMap::new(),
+            app_subnets: StringMap::new(),
+            database_subnets: StringMap::new(),
+            nat_zones: Vec::new(),
+            app_nat_routes: StringMap::new(),
+        }
+    }
 }
 
 fn default_tags(user: &StringMap, name: &str, environment: &str) -> StringMap {

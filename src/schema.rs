@@ -105,12 +105,14 @@ pub fn invalid_parts(document: &Value) -> Vec<InvalidPart> {
             }
             ValidationErrorKind::Required { property } => {
                 let key = short(property);
+                // The key's own schema: where the requirement is, or (for a requirement
+                // inside `if`/`then`, possibly under `allOf`) the object it conditions.
                 let owners = [
                     schema_node(parent_location(&location)),
                     location
                         .rsplit_once("/then/")
                         .or_else(|| location.rsplit_once("/else/"))
-                        .and_then(|(owner, _)| schema_node(owner)),
+                        .and_then(|(owner, _)| schema_node(without_combinator(owner))),
                 ];
                 let example = owners
                     .into_iter()
@@ -128,6 +130,19 @@ pub fn invalid_parts(document: &Value) -> Vec<InvalidPart> {
         }
     }
     parts
+}
+
+/// `/properties/compute/allOf/0` -> `/properties/compute`: the object a combinator's
+/// branch belongs to.
+fn without_combinator(location: &str) -> &str {
+    for combinator in ["/allOf/", "/anyOf/", "/oneOf/"] {
+        if let Some((owner, index)) = location.rsplit_once(combinator)
+            && index.bytes().all(|b| b.is_ascii_digit())
+        {
+            return owner;
+        }
+    }
+    location
 }
 
 /// "quote it" when a string is expected and YAML read a number or a boolean
@@ -415,11 +430,15 @@ fn describe(
                 }
                 None => format!("`{path}` is not allowed here"),
             };
+            let change = match condition(&location) {
+                Some((test, _)) if test.starts_with("target:") => "the target",
+                _ => "the kind",
+            };
             vec![diagnostic(
                 file,
                 positions.key(&pointer),
                 message,
-                Some(format!("remove `{key}`, or change the kind")),
+                Some(format!("remove `{key}`, or change {change}")),
             )]
         }
         ValidationErrorKind::Type { .. } => {
@@ -480,6 +499,21 @@ fn describe(
                     .err()
                     .unwrap_or_else(|| format!("`{value}` is not an IPv4 CIDR block")),
                 "aws-region" => format!("`{value}` is not an AWS region name"),
+                "azure-region" => {
+                    let regions = crate::azure::regions::WITH_AVAILABILITY_ZONES;
+                    match closest(&value, regions.iter().copied()) {
+                        Some(best) => format!(
+                            "`{value}` is not an Azure region with availability zones; did you mean `{best}`?"
+                        ),
+                        None => format!(
+                            "`{value}` is not an Azure region with availability zones ({})",
+                            regions.join(", ")
+                        ),
+                    }
+                }
+                "key-vault-secret-id" => format!(
+                    "`{value}` is not a Key Vault secret ID like https://<vault>.vault.azure.net/secrets/<name>"
+                ),
                 "aws-availability-zone" => {
                     format!("`{value}` is not an availability zone name")
                 }

@@ -71,6 +71,7 @@ default_fn!(d_connections, u32, 100u32);
 pub enum Target {
     #[default]
     Aws,
+    Azure,
 }
 
 /// Free-form string maps are sorted so output never depends on input order.
@@ -170,6 +171,13 @@ pub struct LoadBalancer {
     pub access_logs: AccessLogs,
     #[serde(default)]
     pub health_check: HealthCheck,
+    // Azure only (the schema rejects them under `target: aws`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_secret_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_capacity: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_capacity: Option<u32>,
 }
 
 impl Default for LoadBalancer {
@@ -297,6 +305,11 @@ pub struct Compute {
     /// Networks allowed to reach the public API endpoint; empty: private endpoint only.
     #[serde(default)]
     pub public_access_cidrs: Vec<String>,
+    // Azure only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vm_size: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_ssh_public_key: Option<String>,
 }
 
 /// A CPU architecture: of the instance type (EC2) or of the Fargate task (ECS).
@@ -427,6 +440,29 @@ pub struct Database {
     pub monitoring_interval: u32,
     #[serde(default)]
     pub tables: Vec<Table>,
+    // Azure only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_size_gb: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_storage_redundancy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub long_term_retention_weeks: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entra_admin: Option<EntraAdmin>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql_login: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failover_region: Option<String>,
+}
+
+/// Azure only: the Microsoft Entra administrator of the SQL server.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntraAdmin {
+    pub login: String,
+    pub object_id: String,
 }
 
 impl Default for Database {
@@ -513,6 +549,9 @@ fn d_projection() -> String {
 pub struct Storage {
     #[serde(default)]
     pub buckets: Vec<Bucket>,
+    /// Azure only: the storage account's replication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replication: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -584,7 +623,16 @@ impl Default for Monitoring {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct State {
+    /// AWS: required by the schema there; empty under `target: azure`.
+    #[serde(default)]
     pub bucket: String,
     pub key: Option<String>,
     pub region: Option<String>,
+    // Azure only (required there by the schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
 }

@@ -13,13 +13,16 @@ use crate::validate::Checker;
 
 /// Every target's schema formats (their names are unique across targets).
 pub fn formats() -> impl Iterator<Item = &'static (&'static str, FormatCheck)> {
-    crate::aws::formats::ALL.iter()
+    crate::aws::formats::ALL
+        .iter()
+        .chain(crate::azure::formats::ALL.iter())
 }
 
 /// The target's semantic rules for a schema-valid spec.
 pub fn rules(spec: &Spec, checker: &mut Checker<'_>) {
     match spec.target {
         Target::Aws => crate::aws::rules::rules(spec, checker),
+        Target::Azure => crate::azure::rules::rules(spec, checker),
     }
 }
 
@@ -32,6 +35,7 @@ pub fn inapplicable_overrides(
 ) {
     match spec.target {
         Target::Aws => crate::aws::rules::inapplicable_overrides(spec, env, overrides, checker),
+        Target::Azure => crate::azure::rules::inapplicable_overrides(spec, env, overrides, checker),
     }
 }
 
@@ -40,6 +44,7 @@ impl Target {
     pub fn name(self) -> &'static str {
         match self {
             Target::Aws => "aws",
+            Target::Azure => "azure",
         }
     }
 }

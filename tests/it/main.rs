@@ -8,6 +8,7 @@ mod support;
 
 mod app_access;
 mod aws_facts;
+mod azure;
 mod cli;
 mod ecs_dynamodb;
 mod eks;

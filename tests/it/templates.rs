@@ -26,8 +26,8 @@ fn hagen() -> Command {
 }
 
 fn render(spec: &Path, user_dir: Option<&Path>) -> hagen::Result<Rendered> {
-    let set = TemplateSet::load(hagen::spec::Target::Aws, user_dir)?;
     let model = hagen::model_from_file(spec)?;
+    let set = TemplateSet::load(model.target, user_dir)?;
     Ok(hagen::render::render_with(
         &model,
         &set.sources,

@@ -339,6 +339,13 @@ fn checkov_finds_no_failed_check_in_directory_or_plan() {
             "directory scan",
         )?;
 
+        // The azurerm stand-in serves the schema only: computed attributes stay null in
+        // a plan (the real provider leaves them unknown), so an Azure plan cannot be
+        // built offline. Azure examples get the directory scan; their for_each and
+        // conditionals are exercised by their mocked self-tests instead.
+        if support::is_azure(spec) {
+            return Ok(());
+        }
         // A plan resolves variables, conditionals and for_each, which the directory scan
         // can only guess at.
         std::fs::write(
@@ -438,7 +445,7 @@ fn self_test_text(rendered: &hagen::render::Rendered) -> String {
 
 #[test]
 fn every_alarm_notifies_someone_and_the_self_tests_check_each_one() {
-    for spec in support::valid_specs() {
+    for spec in support::aws_example_specs() {
         let name = support::example_name(&spec);
         let rendered = support::render(&spec);
         let self_tests = self_test_text(&rendered);
@@ -483,7 +490,7 @@ fn every_alarm_notifies_someone_and_the_self_tests_check_each_one() {
 #[test]
 fn only_the_load_balancer_accepts_traffic_from_the_internet() {
     const INTERNET: [&str; 2] = ["\"0.0.0.0/0\"", "\"::/0\""];
-    for spec in support::valid_specs() {
+    for spec in support::aws_example_specs() {
         let name = support::example_name(&spec);
         let rendered = support::render(&spec);
         let self_tests = self_test_text(&rendered);
@@ -563,7 +570,7 @@ fn every_checkov_skip_gives_a_reason_and_the_module_readme_lists_it() {
 
 #[test]
 fn the_app_tier_admits_only_the_load_balancer_and_the_database_only_the_app_tier() {
-    for spec in support::valid_specs() {
+    for spec in support::aws_example_specs() {
         let name = support::example_name(&spec);
         let rendered = support::render(&spec);
         // On EKS Auto Mode the nodes and pods use the cluster security group.

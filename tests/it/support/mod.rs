@@ -43,6 +43,31 @@ pub fn valid_specs() -> Vec<PathBuf> {
     specs
 }
 
+/// Whether a bundled example deploys to Azure (`target: azure`). Checks that read AWS
+/// resources skip these; tests/it/azure.rs holds their Azure counterparts.
+pub fn is_azure(spec: &Path) -> bool {
+    hagen::model_from_file(spec)
+        .unwrap_or_else(|err| panic!("{}: {err}", spec.display()))
+        .target
+        == hagen::spec::Target::Azure
+}
+
+/// The valid AWS specs (every valid spec but the `target: azure` ones).
+pub fn aws_example_specs() -> Vec<PathBuf> {
+    valid_specs()
+        .into_iter()
+        .filter(|spec| !is_azure(spec))
+        .collect()
+}
+
+/// The valid Azure specs.
+pub fn azure_example_specs() -> Vec<PathBuf> {
+    valid_specs()
+        .into_iter()
+        .filter(|spec| is_azure(spec))
+        .collect()
+}
+
 /// Short name of a spec: the file stem for a bundled example (`production`), prefixed
 /// with `valid-` for a fixture variant, so the two never share a snapshot folder.
 pub fn example_name(spec: &Path) -> String {
