@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 pub const ACCOUNT_ID: &str = "123456789012";
 
 /// The services whose endpoints must point at the fake in the provider configuration.
-pub const SERVICES: &[&str] = &["ec2", "ssm", "sts"];
+pub const SERVICES: &[&str] = &["ec2", "logs", "ssm", "sts"];
 
 /// Base URL of the fake (started on first use, shared by the whole test process).
 pub fn endpoint() -> &'static str {
@@ -123,6 +123,9 @@ fn answer(request: &Request) -> (&'static str, &'static str, String) {
             });
             ("200 OK", JSON, body.to_string())
         }
+        // `data "aws_cloudwatch_log_groups"` (database.tf adopts RDS log groups an
+        // upgraded stack already has): a new account has none.
+        "Logs_20140328.DescribeLogGroups" => ("200 OK", JSON, r#"{"logGroups":[]}"#.to_string()),
         other => (
             "400 Bad Request",
             XML,
