@@ -333,7 +333,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Templates(command) => done(templates_command(command, &ui)),
         Command::Graph { spec, format } => {
             let model = crate::model_from_file(&spec)?;
-            done(print_stdout(&crate::graph::graph(&model, format)))
+            done(print_stdout(&crate::target::graph(&model, format)))
         }
         Command::Completions { shell } => {
             let mut out = Vec::new();

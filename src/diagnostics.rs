@@ -179,6 +179,31 @@ pub fn to_json(diagnostics: &[Diagnostic]) -> String {
     serde_json::to_string_pretty(&shaped).expect("diagnostics serialize")
 }
 
+/// The closest candidate by edit distance, when it is close enough to be a typo.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let best = candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .min()?;
+    let allowed = (word.chars().count().max(best.1.chars().count()) / 3).max(2);
+    (best.0 <= allowed).then_some(best.1)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

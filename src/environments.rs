@@ -196,37 +196,9 @@ fn resolve_one(model: &Model, base: &Json, name: &str, overrides: &Json) -> EnvC
     }
 }
 
-/// Whether a template is rendered once per environment: its file name starts `_env.`.
-pub fn is_per_environment(template_name: &str) -> bool {
-    let file = template_name.rsplit('/').next().unwrap_or(template_name);
-    file.starts_with("_env.") && template_name.ends_with(crate::templates::TEMPLATE_SUFFIX)
-}
-
-/// `environments/_env.tfvars.j2` for `dev` -> `environments/dev.tfvars`.
-pub fn output_path(template_name: &str, env: &str) -> String {
-    let path = crate::templates::output_path(template_name);
-    let (dir, file) = match path.rsplit_once('/') {
-        Some((dir, file)) => (format!("{dir}/"), file),
-        None => (String::new(), path),
-    };
-    format!("{dir}{env}{}", &file["_env".len()..])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn per_environment_output_paths() {
-        assert!(is_per_environment("environments/_env.tfvars.j2"));
-        assert!(!is_per_environment("environments/_envoy.tfvars.j2"));
-        assert!(!is_per_environment("_partial.tf.j2"));
-        assert_eq!(
-            output_path("environments/_env.s3.tfbackend.j2", "dev"),
-            "environments/dev.s3.tfbackend"
-        );
-        assert_eq!(output_path("_env.tfvars.j2", "qa"), "qa.tfvars");
-    }
 
     #[test]
     fn every_tunable_is_a_spec_key_the_schema_allows_per_environment() {

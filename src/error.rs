@@ -67,10 +67,4 @@ impl Error {
     }
 }
 
-impl From<crate::render::RenderError> for Error {
-    fn from(err: crate::render::RenderError) -> Self {
-        Error::Internal(err.to_string())
-    }
-}
-
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,11 +1,8 @@
 //! `hagen graph` and the module README's diagram: one architecture graph, built from the
-//! model by the target ([`crate::aws::diagram`]), printed as Mermaid or Graphviz DOT.
+//! model by the target ([`crate::target::diagram`]), printed as Mermaid or Graphviz DOT.
 //!
 //! Both printers read the same [`Graph`], so the two formats (and the README, which
 //! embeds the Mermaid text) cannot disagree.
-
-use crate::model::Model;
-use crate::spec::Target;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum GraphFormat {
@@ -96,20 +93,11 @@ pub fn edge(from: &str, to: End, label: Option<String>, dashed: bool) -> Edge {
     }
 }
 
-/// The graph of a model, built by its target.
-pub fn build(model: &Model) -> Graph {
-    match model.target {
-        Target::Aws => crate::aws::diagram::build(model),
-        Target::Azure => crate::azure::diagram::build(model),
-    }
-}
-
-/// The diagram of `model` as text (ending in a newline).
-pub fn graph(model: &Model, format: GraphFormat) -> String {
-    let graph = build(model);
+/// A graph as text (ending in a newline).
+pub fn print(graph: &Graph, format: GraphFormat) -> String {
     match format {
-        GraphFormat::Mermaid => mermaid(&graph),
-        GraphFormat::Dot => dot(&graph),
+        GraphFormat::Mermaid => mermaid(graph),
+        GraphFormat::Dot => dot(graph),
     }
 }
 

@@ -12,11 +12,13 @@
 pub mod aws;
 pub mod azure;
 pub mod check;
+pub mod checker;
 pub mod cidr;
 pub mod cli;
 pub mod diagnostics;
 pub mod environments;
 pub mod error;
+pub mod formats;
 pub mod graph;
 pub mod load;
 pub mod manifest;

@@ -6,21 +6,19 @@
 //! the only way a spec value reaches HCL, so no spec value can inject HCL.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use minijinja::value::{Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error as JinjaError, ErrorKind, Output, State};
 
 use crate::model::Model;
-pub use crate::templates::{TEMPLATE_SUFFIX, is_rendered, output_path};
+pub use crate::templates::{
+    TEMPLATE_SUFFIX, TemplateFiles, TemplateSources, environment_output_path, is_per_environment,
+    is_rendered, output_path,
+};
 
 /// Rendered files: relative path (with `/` separators) -> contents. Sorted, so every
 /// consumer sees the same order.
 pub type Rendered = BTreeMap<String, String>;
-
-/// Template sources: template name -> source. The name is the output path plus `.j2`;
-/// names whose file name starts with `_` are helpers (macros, includes), not rendered.
-pub type TemplateSources = BTreeMap<String, String>;
 
 /// The built-in templates of the default target (`aws`): a shorthand for tests and
 /// fuzzing; [`crate::templates::TemplateSet`] picks the spec's target.
@@ -72,10 +70,6 @@ pub const FUEL: u64 = 5_000_000;
 pub const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
 /// Largest total output of one render.
 pub const MAX_TOTAL_BYTES: usize = 64 * 1024 * 1024;
-
-/// Where user templates (`--templates DIR`) live on disk, by template name, so their
-/// errors name the file the user edits rather than the template name.
-pub type TemplateFiles = BTreeMap<String, PathBuf>;
 
 /// Builds the environment: strict undefined, trailing newlines kept, blocks trimmed, the
 /// HCL auto-escape for HCL outputs and the `hcl` filter.
@@ -156,7 +150,7 @@ pub fn render_with(
     }
     let per_env: Vec<&String> = sources
         .keys()
-        .filter(|name| crate::environments::is_per_environment(name))
+        .filter(|name| is_per_environment(name))
         .collect();
     for env_context in crate::environments::resolve(model) {
         let context = minijinja::context! {
@@ -164,11 +158,11 @@ pub fn render_with(
             ..context.clone()
         };
         for name in &per_env {
-            let path = crate::environments::output_path(name, &env_context.name);
+            let path = environment_output_path(name, &env_context.name);
             out.emit(name, path, &context)?;
         }
     }
-    let mut diagram = crate::graph::graph(model, crate::graph::GraphFormat::Mermaid);
+    let mut diagram = crate::target::graph(model, crate::graph::GraphFormat::Mermaid);
     diagram.pop(); // the template puts the line break
     let docs = minijinja::context! {
         module => Value::from(minijinja::value::Serde(&out.module.docs())),
@@ -579,6 +573,12 @@ fn format_value(
         }
     };
     out.write_str(&text).map_err(JinjaError::from)
+}
+
+impl From<RenderError> for crate::error::Error {
+    fn from(err: RenderError) -> Self {
+        crate::error::Error::Internal(err.to_string())
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
 use crate::cidr;
+pub use crate::diagnostics::closest;
 use crate::diagnostics::{Diagnostic, Position};
 use crate::yaml::{Positions, pointer_segment};
 
@@ -24,22 +25,11 @@ pub fn schema() -> &'static Value {
     SCHEMA_JSON.get_or_init(|| serde_json::from_str(SCHEMA).expect("embedded schema is JSON"))
 }
 
-/// A custom `format` check, by hand (no regex crate needed).
-pub type FormatCheck = fn(&str) -> bool;
-
-/// The cloud-neutral formats.
-pub const FORMATS: &[(&str, FormatCheck)] = &[("ipv4-cidr", is_ipv4_cidr)];
-
-/// A network address with its prefix (`10.0.0.0/16`), no host bits.
-pub fn is_ipv4_cidr(text: &str) -> bool {
-    crate::cidr::parse(text).is_ok()
-}
-
 fn validator() -> &'static jsonschema::Validator {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
         let mut options = jsonschema::options().should_validate_formats(true);
-        for (name, check) in FORMATS.iter().chain(crate::target::formats()) {
+        for (name, check) in crate::formats::all() {
             options = options.with_format(*name, *check);
         }
         options
@@ -289,31 +279,6 @@ fn description_hint(node: Option<&Value>) -> Option<String> {
     }
 }
 
-/// The closest candidate by edit distance, when it is close enough to be a typo.
-pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let best = candidates
-        .into_iter()
-        .map(|c| (edit_distance(word, c), c))
-        .min()?;
-    let allowed = (word.chars().count().max(best.1.chars().count()) / 3).max(2);
-    (best.0 <= allowed).then_some(best.1)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
-
 fn backticked(values: impl IntoIterator<Item = String>) -> String {
     values
         .into_iter()
@@ -498,32 +463,9 @@ fn describe(
                 "ipv4-cidr" => cidr::parse(&value)
                     .err()
                     .unwrap_or_else(|| format!("`{value}` is not an IPv4 CIDR block")),
-                "aws-region" => format!("`{value}` is not an AWS region name"),
-                "azure-region" => {
-                    let regions = crate::azure::regions::WITH_AVAILABILITY_ZONES;
-                    match closest(&value, regions.iter().copied()) {
-                        Some(best) => format!(
-                            "`{value}` is not an Azure region with availability zones; did you mean `{best}`?"
-                        ),
-                        None => format!(
-                            "`{value}` is not an Azure region with availability zones ({})",
-                            regions.join(", ")
-                        ),
-                    }
-                }
-                "key-vault-secret-id" => format!(
-                    "`{value}` is not a Key Vault secret ID like https://<vault>.vault.azure.net/secrets/<name>"
-                ),
-                "aws-availability-zone" => {
-                    format!("`{value}` is not an availability zone name")
-                }
-                "acm-certificate-arn" => format!("`{value}` is not an ACM certificate ARN"),
-                "kms-key-arn" => format!("`{value}` is not a KMS key ARN"),
-                "secret-arn" => format!(
-                    "`{value}` is not the ARN of a Secrets Manager secret or an SSM parameter"
-                ),
                 "email" => format!("`{value}` is not an email address"),
-                other => format!("`{value}` is not a valid {other}"),
+                other => crate::formats::describe(other, &value)
+                    .unwrap_or_else(|| format!("`{value}` is not a valid {other}")),
             };
             one(
                 format!("{message} (at `{path}`)"),
@@ -756,7 +698,7 @@ mod tests {
                 problems.push(format!("{pointer}: no examples"));
             }
             let mut options = jsonschema::options().should_validate_formats(true);
-            for (name, check) in FORMATS.iter().chain(crate::target::formats()) {
+            for (name, check) in crate::formats::all() {
                 options = options.with_format(*name, *check);
             }
             let validator = options.build(property).expect("property schema compiles");

@@ -1,22 +1,15 @@
 //! Targets: which cloud a spec deploys to (`target:` in the spec, `aws` by default).
 //!
-//! Everything cloud-specific is chosen here by one `match` over [`Target`]: schema
-//! formats, semantic rules and the template folder. Adding a target is adding a
+//! Everything cloud-specific is chosen here by one `match` over [`Target`]: semantic
+//! rules, the architecture graph and the template folder (schema formats are listed in
+//! [`crate::formats`]). Adding a target is adding a
 //! module under `src/<target>/`, a folder under `templates/<target>/` and an arm in
 //! each function below (see `docs/adding-a-target.md`).
 
 use serde_json::Value;
 
-use crate::schema::FormatCheck;
+use crate::checker::Checker;
 use crate::spec::{Spec, Target};
-use crate::validate::Checker;
-
-/// Every target's schema formats (their names are unique across targets).
-pub fn formats() -> impl Iterator<Item = &'static (&'static str, FormatCheck)> {
-    crate::aws::formats::ALL
-        .iter()
-        .chain(crate::azure::formats::ALL.iter())
-}
 
 /// The target's semantic rules for a schema-valid spec.
 pub fn rules(spec: &Spec, checker: &mut Checker<'_>) {
@@ -37,6 +30,19 @@ pub fn inapplicable_overrides(
         Target::Aws => crate::aws::rules::inapplicable_overrides(spec, env, overrides, checker),
         Target::Azure => crate::azure::rules::inapplicable_overrides(spec, env, overrides, checker),
     }
+}
+
+/// The architecture graph of a model, built by its target.
+pub fn diagram(model: &crate::model::Model) -> crate::graph::Graph {
+    match model.target {
+        Target::Aws => crate::aws::diagram::build(model),
+        Target::Azure => crate::azure::diagram::build(model),
+    }
+}
+
+/// The diagram of `model` as text (ending in a newline).
+pub fn graph(model: &crate::model::Model, format: crate::graph::GraphFormat) -> String {
+    crate::graph::print(&diagram(model), format)
 }
 
 impl Target {

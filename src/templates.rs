@@ -5,13 +5,12 @@
 //! rendered too (or, with a `_` prefix, is a partial). Escaping is the same for user
 //! templates: they go through the same [`crate::render`] environment.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::render::{TemplateFiles, TemplateSources};
 use crate::spec::Target;
 
 pub const TEMPLATE_SUFFIX: &str = ".j2";
@@ -76,6 +75,30 @@ fn not_regular(path: &Path) -> Error {
         "{}: a template must be a regular file, not a FIFO, socket or device",
         path.display()
     ))
+}
+
+/// Template sources: template name -> source. The name is the output path plus `.j2`;
+/// names whose file name starts with `_` are helpers (macros, includes), not rendered.
+pub type TemplateSources = BTreeMap<String, String>;
+
+/// Where user templates (`--templates DIR`) live on disk, by template name, so their
+/// errors name the file the user edits rather than the template name.
+pub type TemplateFiles = BTreeMap<String, PathBuf>;
+
+/// Whether a template is rendered once per environment: its file name starts `_env.`.
+pub fn is_per_environment(template_name: &str) -> bool {
+    let file = template_name.rsplit('/').next().unwrap_or(template_name);
+    file.starts_with("_env.") && template_name.ends_with(TEMPLATE_SUFFIX)
+}
+
+/// `environments/_env.tfvars.j2` for `dev` -> `environments/dev.tfvars`.
+pub fn environment_output_path(template_name: &str, env: &str) -> String {
+    let path = output_path(template_name);
+    let (dir, file) = match path.rsplit_once('/') {
+        Some((dir, file)) => (format!("{dir}/"), file),
+        None => (String::new(), path),
+    };
+    format!("{dir}{env}{}", &file["_env".len()..])
 }
 
 /// How deep a user template folder may nest (also stops symlink loops inside it).
@@ -204,10 +227,10 @@ fn walk(
 /// What a template produces, in words: `network.tf`, a partial, or one file per
 /// environment.
 pub fn describe_output(name: &str) -> String {
-    if crate::environments::is_per_environment(name) {
+    if is_per_environment(name) {
         format!(
             "{} (one per environment)",
-            crate::environments::output_path(name, "<env>")
+            environment_output_path(name, "<env>")
         )
     } else if is_rendered(name) {
         output_path(name).to_string()
@@ -293,4 +316,21 @@ pub fn eject(target: Target, names: &[String], out_dir: &Path) -> Result<Vec<Pat
         written.push(target);
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_environment_output_paths() {
+        assert!(is_per_environment("environments/_env.tfvars.j2"));
+        assert!(!is_per_environment("environments/_envoy.tfvars.j2"));
+        assert!(!is_per_environment("_partial.tf.j2"));
+        assert_eq!(
+            environment_output_path("environments/_env.s3.tfbackend.j2", "dev"),
+            "environments/dev.s3.tfbackend"
+        );
+        assert_eq!(environment_output_path("_env.tfvars.j2", "qa"), "qa.tfvars");
+    }
 }

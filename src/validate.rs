@@ -1,16 +1,15 @@
 //! Validate stage: the JSON Schema first, then the target's semantic rules, every
 //! problem reported at once with its position.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
-use crate::diagnostics::{Diagnostic, Position};
+use crate::checker::{Checker, diagnostic};
+use crate::diagnostics::Diagnostic;
 use crate::error::{Error, Result};
 use crate::load::LoadedSpec;
 use crate::schema;
 use crate::spec::Spec;
-use crate::yaml::{Positions, pointer_segment};
+use crate::yaml::pointer_segment;
 
 /// Validates a loaded spec: every problem of the load stage, the schema and the
 /// semantic rules, as one `InvalidSpec` error; or the typed spec.
@@ -76,86 +75,6 @@ pub fn check(loaded: &LoadedSpec) -> Vec<Diagnostic> {
     diagnostics.sort_by(|a, b| (a.line, a.column, &a.message).cmp(&(b.line, b.column, &b.message)));
     diagnostics.dedup();
     diagnostics
-}
-
-/// Where a semantic problem is: the value or the key at a JSON pointer of the spec.
-#[derive(Clone, Copy)]
-pub enum Site<'a> {
-    Value(&'a str),
-    Key(&'a str),
-}
-
-pub struct Checker<'a> {
-    pub(crate) positions: &'a Positions,
-    file: &'a str,
-    /// Parts of the spec cut for schema errors: problems involving them are not reported
-    /// (the schema error is, and the value the rule saw was a default).
-    cut: &'a [String],
-    /// Set while checking the spec as one environment's overrides change it: pointers
-    /// then resolve into `environments.<env>` where the override sets the value.
-    environment: Option<&'a str>,
-    out: Vec<Diagnostic>,
-}
-
-impl Checker<'_> {
-    /// Reports a problem at the first site; `others` are sites the problem also
-    /// depends on. In an environment, a problem is only reported when one of its sites
-    /// is overridden there (otherwise the base spec reports it), and it points there.
-    pub fn report(&mut self, site: Site<'_>, others: &[&str], message: String, hint: Option<&str>) {
-        let (pointer, is_key) = match site {
-            Site::Value(p) => (p, false),
-            Site::Key(p) => (p, true),
-        };
-        let env_prefix = self
-            .environment
-            .map(|env| format!("/environments/{}", pointer_segment(env)));
-        let involves_cut = std::iter::once(pointer)
-            .chain(others.iter().copied())
-            .flat_map(|p| {
-                [
-                    Some(p.to_string()),
-                    env_prefix.as_ref().map(|e| format!("{e}{p}")),
-                ]
-            })
-            .flatten()
-            .any(|p| self.cut.iter().any(|cut| related(&p, cut)));
-        if involves_cut {
-            return;
-        }
-        let at = match self.environment {
-            None => {
-                if is_key {
-                    self.positions.key(pointer)
-                } else {
-                    self.positions.value(pointer)
-                }
-            }
-            Some(env) => {
-                let overridden = std::iter::once(pointer)
-                    .chain(others.iter().copied())
-                    .map(|p| format!("/environments/{}{p}", pointer_segment(env)))
-                    .find(|p| self.positions.values.contains_key(p));
-                let Some(overridden) = overridden else {
-                    return;
-                };
-                self.positions.value(&overridden)
-            }
-        };
-        let message = match self.environment {
-            Some(env) => format!("in environment `{env}`: {message}"),
-            None => message,
-        };
-        self.out
-            .push(diagnostic(self.file, at, message, hint.map(str::to_string)));
-    }
-}
-
-/// Whether one pointer is the other or inside it (on segment boundaries).
-fn related(a: &str, b: &str) -> bool {
-    let inside = |inner: &str, outer: &str| {
-        inner == outer || (inner.starts_with(outer) && inner[outer.len()..].starts_with('/'))
-    };
-    inside(a, b) || inside(b, a)
 }
 
 /// Keys whose value decides what the rest of their mapping means: when one is invalid,
@@ -236,26 +155,20 @@ fn semantic(loaded: &LoadedSpec, document: &Value, cut: &[String], file: &str) -
     let Ok(spec) = serde_json::from_value::<Spec>(document.clone()) else {
         return Vec::new(); // a schema-valid document deserializes (validate() says so)
     };
-    let mut checker = Checker {
-        positions: &loaded.positions,
-        file,
-        cut,
-        environment: None,
-        out: Vec::new(),
-    };
+    let mut checker = Checker::new(&loaded.positions, file, cut);
     crate::target::rules(&spec, &mut checker);
     // Each environment's overrides applied to the base spec must pass the same rules.
     for (env, overrides) in &spec.environments {
         let mut merged = document.clone();
         merge(&mut merged, overrides);
         if let Ok(env_spec) = serde_json::from_value::<Spec>(merged) {
-            checker.environment = Some(env);
+            checker.environment = Some(env.as_str());
             crate::target::rules(&env_spec, &mut checker);
         }
         checker.environment = None;
         crate::target::inapplicable_overrides(&spec, env, overrides, &mut checker);
     }
-    checker.out
+    checker.into_diagnostics()
 }
 
 /// Deep merge: mappings merge key by key, anything else replaces.
@@ -267,48 +180,6 @@ fn merge(base: &mut Value, overrides: &Value) {
             }
         }
         (base, overrides) => *base = overrides.clone(),
-    }
-}
-
-/// Reports each name that repeats an earlier one in the list at `list_pointer`.
-pub(crate) fn report_duplicates(
-    c: &mut Checker<'_>,
-    names: &[&str],
-    list_pointer: &str,
-    what: &str,
-) {
-    let mut first_seen: BTreeMap<&str, usize> = BTreeMap::new();
-    for (index, name) in names.iter().enumerate() {
-        if let Some(first) = first_seen.get(name) {
-            let pointer = format!("{list_pointer}/{index}/name");
-            let first_line = c
-                .positions
-                .value(&format!("{list_pointer}/{first}/name"))
-                .line;
-            c.report(
-                Site::Value(&pointer),
-                &[],
-                format!("{what} name `{name}` is used twice (first at line {first_line})"),
-                Some("names must be unique"),
-            );
-        } else {
-            first_seen.insert(name, index);
-        }
-    }
-}
-
-pub(crate) fn diagnostic(
-    file: &str,
-    at: Position,
-    message: String,
-    hint: Option<String>,
-) -> Diagnostic {
-    Diagnostic {
-        file: file.to_string(),
-        line: at.line,
-        column: at.column,
-        message,
-        hint,
     }
 }
 

@@ -1,8 +1,10 @@
 //! The AWS formats of the schema (`aws-region`, ARNs of certificates, keys and secrets).
 
-use crate::schema::FormatCheck;
+/// A format check (the same shape as [`crate::formats::FormatCheck`], named here so this
+/// leaf module depends on nothing above it).
+pub type Check = fn(&str) -> bool;
 
-pub const ALL: &[(&str, FormatCheck)] = &[
+pub const ALL: &[(&str, Check)] = &[
     ("aws-region", is_aws_region),
     ("aws-availability-zone", is_availability_zone),
     ("acm-certificate-arn", is_acm_certificate_arn),
@@ -104,6 +106,20 @@ pub fn is_secret_arn(text: &str) -> bool {
         r.strip_prefix("secret:").is_some_and(name_ok)
     }) || is_arn(text, "ssm", |r| {
         r.strip_prefix("parameter/").is_some_and(name_ok)
+    })
+}
+
+/// A format error in words.
+pub fn describe(format: &str, value: &str) -> Option<String> {
+    Some(match format {
+        "aws-region" => format!("`{value}` is not an AWS region name"),
+        "aws-availability-zone" => format!("`{value}` is not an availability zone name"),
+        "acm-certificate-arn" => format!("`{value}` is not an ACM certificate ARN"),
+        "kms-key-arn" => format!("`{value}` is not a KMS key ARN"),
+        "secret-arn" => {
+            format!("`{value}` is not the ARN of a Secrets Manager secret or an SSM parameter")
+        }
+        _ => return None,
     })
 }
 

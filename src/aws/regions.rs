@@ -89,7 +89,7 @@ pub fn find(name: &str) -> Option<&'static Region> {
 
 /// The known region closest to a misspelled name, if one is close.
 pub fn closest(name: &str) -> Option<&'static str> {
-    crate::schema::closest(name, REGIONS.iter().map(|region| region.name))
+    crate::diagnostics::closest(name, REGIONS.iter().map(|region| region.name))
 }
 
 impl Region {

@@ -7,12 +7,12 @@ use serde_json::Value;
 
 use super::regions::{self, Region};
 use super::{engines, instances, schedule};
+use crate::checker::{Checker, Site, report_duplicates};
 use crate::cidr;
 use crate::schema::display_path;
 use crate::spec::{
     ComputeKind, DatabaseKind, Engine, NatGateways, ScalingMetric, ScalingPolicy, Spec,
 };
-use crate::validate::{Checker, Site, report_duplicates};
 use crate::yaml::pointer_segment;
 
 /// An environment may only override keys that mean something for the spec's kinds: an

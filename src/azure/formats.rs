@@ -1,9 +1,11 @@
 //! The Azure formats of the schema: regions with availability zones and Key Vault
 //! secret IDs.
 
-use crate::schema::FormatCheck;
+/// A format check (the same shape as [`crate::formats::FormatCheck`], named here so this
+/// leaf module depends on nothing above it).
+pub type Check = fn(&str) -> bool;
 
-pub const ALL: &[(&str, FormatCheck)] = &[
+pub const ALL: &[(&str, Check)] = &[
     ("azure-region", super::regions::has_availability_zones),
     ("key-vault-secret-id", is_key_vault_secret_id),
 ];
@@ -35,6 +37,28 @@ pub fn is_key_vault_secret_id(text: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// A format error in words.
+pub fn describe(format: &str, value: &str) -> Option<String> {
+    Some(match format {
+        "azure-region" => {
+            let regions = super::regions::WITH_AVAILABILITY_ZONES;
+            match crate::diagnostics::closest(value, regions.iter().copied()) {
+                Some(best) => format!(
+                    "`{value}` is not an Azure region with availability zones; did you mean `{best}`?"
+                ),
+                None => format!(
+                    "`{value}` is not an Azure region with availability zones ({})",
+                    regions.join(", ")
+                ),
+            }
+        }
+        "key-vault-secret-id" => format!(
+            "`{value}` is not a Key Vault secret ID like https://<vault>.vault.azure.net/secrets/<name>"
+        ),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
+use crate::checker::{Checker, Site, report_duplicates};
 use crate::spec::Spec;
-use crate::validate::{Checker, Site, report_duplicates};
 use crate::yaml::pointer_segment;
 
 /// Keys an environment may override on AWS that have no Azure meaning.

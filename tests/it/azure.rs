@@ -270,9 +270,9 @@ fn spec_values_reach_azure_hcl_through_the_one_escaping_path() {
 fn graph_and_check_work_for_azure() {
     let spec = support::repo_root().join("examples/azure-dev.yaml");
     let model = hagen::model_from_file(&spec).unwrap();
-    let mermaid = hagen::graph::graph(&model, hagen::graph::GraphFormat::Mermaid);
+    let mermaid = hagen::target::graph(&model, hagen::graph::GraphFormat::Mermaid);
     assert!(mermaid.contains("Application Gateway WAF_v2"));
     assert!(mermaid.contains("vmss_1") && mermaid.contains("vmss_2"));
-    let dot = hagen::graph::graph(&model, hagen::graph::GraphFormat::Dot);
+    let dot = hagen::target::graph(&model, hagen::graph::GraphFormat::Dot);
     assert!(dot.contains("agw -> vmss_1") && dot.contains("subgraph cluster_vnet"));
 }

@@ -7,6 +7,7 @@
 mod support;
 
 mod app_access;
+mod architecture;
 mod aws_facts;
 mod azure;
 mod cli;
