@@ -399,7 +399,7 @@ mod tests {
     use super::*;
 
     fn spec(yaml_like: serde_json::Value) -> Spec {
-        serde_json::from_value(yaml_like).unwrap()
+        Spec::from_document(&yaml_like).unwrap()
     }
 
     fn minimal() -> serde_json::Value {

@@ -122,6 +122,44 @@ pub fn invalid_parts(document: &Value) -> Vec<InvalidPart> {
     parts
 }
 
+/// Fills every `default` the schema gives for a key the document leaves out, in every
+/// mapping the document has or a default creates (`"default": {}` creates a section
+/// whose keys then get their own defaults), and in every list item. The one place
+/// defaults are applied: the typed spec has none of its own. Free-form maps (`tags`,
+/// `environments` overrides) are left alone: an override only sets what it names.
+pub fn fill_defaults(document: &mut Value) {
+    fill(schema(), document);
+}
+
+fn fill(node: &Value, value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let Some(Value::Object(properties)) = node.get("properties") else {
+                return;
+            };
+            for (key, property) in properties {
+                if !map.contains_key(key) {
+                    let Some(default) = property.get("default") else {
+                        continue;
+                    };
+                    map.insert(key.clone(), default.clone());
+                }
+                if let Some(child) = map.get_mut(key) {
+                    fill(property, child);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item) = node.get("items") {
+                for value in items {
+                    fill(item, value);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// `/properties/compute/allOf/0` -> `/properties/compute`: the object a combinator's
 /// branch belongs to.
 fn without_combinator(location: &str) -> &str {
@@ -716,7 +754,7 @@ mod tests {
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 
-    /// Compares the schema's `default`s with what `spec.rs` fills in, walking the schema,
+    /// Compares the schema's `default`s with what the typed spec holds, walking the schema,
     /// the serialized spec and the document it came from (keys it sets are not defaults)
     /// side by side.
     fn compare_defaults(
@@ -733,7 +771,14 @@ mod tests {
                 let here = format!("{path}.{name}");
                 let actual = object.get(name).unwrap_or(&Value::Null);
                 let given = given.get(name).unwrap_or(&Value::Null);
-                if let (Some(default), Value::Null) = (property.get("default"), given) {
+                // A section's `{}` default only creates the section: its keys are compared
+                // one by one below.
+                let section = property
+                    .get("default")
+                    .is_some_and(|d| d == &serde_json::json!({}));
+                if let (Some(default), Value::Null, false) =
+                    (property.get("default"), given, section)
+                {
                     let same = match (default, actual) {
                         (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
                         (a, b) => a == b,
@@ -756,7 +801,7 @@ mod tests {
     }
 
     #[test]
-    fn schema_defaults_are_what_spec_rs_applies() {
+    fn the_typed_spec_takes_its_defaults_from_the_schema() {
         // Minimal specs: only required keys, plus one item in every list whose items
         // have defaults, so each default is filled in by serde and nothing else.
         let key = serde_json::json!({ "name": "id" });
@@ -782,9 +827,16 @@ mod tests {
                 validator().iter_errors(&document).next().is_none(),
                 "the minimal spec must be valid"
             );
-            let spec: crate::spec::Spec = serde_json::from_value(document.clone()).unwrap();
+            // The typed spec takes every default from the schema: what it holds for a
+            // key the document left out is the schema's default, and a spec without
+            // the fill would miss them (the types carry no defaults of their own).
+            let spec = crate::spec::Spec::from_document(&document).unwrap();
             let value = serde_json::to_value(&spec).unwrap();
             compare_defaults(schema(), &value, &document, "", &mut problems);
+            assert!(
+                serde_json::from_value::<crate::spec::Spec>(document.clone()).is_err(),
+                "the spec deserializes without the schema's defaults: it has defaults of its own"
+            );
         }
         problems.sort();
         problems.dedup();

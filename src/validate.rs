@@ -41,7 +41,9 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Spec> {
 
 /// The typed spec; on failure, the JSON pointer of the value that failed and why.
 pub(crate) fn deserialize(document: &Value) -> std::result::Result<Spec, (String, String)> {
-    serde_path_to_error::deserialize(document).map_err(|e| {
+    let mut document = document.clone();
+    schema::fill_defaults(&mut document);
+    serde_path_to_error::deserialize(&document).map_err(|e| {
         let mut pointer = String::new();
         for segment in e.path().iter() {
             match segment {
@@ -152,7 +154,7 @@ fn remove(document: &mut Value, pointer: &str) {
 }
 
 fn semantic(loaded: &LoadedSpec, document: &Value, cut: &[String], file: &str) -> Vec<Diagnostic> {
-    let Ok(spec) = serde_json::from_value::<Spec>(document.clone()) else {
+    let Ok(spec) = Spec::from_document(document) else {
         return Vec::new(); // a schema-valid document deserializes (validate() says so)
     };
     let mut checker = Checker::new(&loaded.positions, file, cut);
@@ -161,7 +163,7 @@ fn semantic(loaded: &LoadedSpec, document: &Value, cut: &[String], file: &str) -
     for (env, overrides) in &spec.environments {
         let mut merged = document.clone();
         merge(&mut merged, overrides);
-        if let Ok(env_spec) = serde_json::from_value::<Spec>(merged) {
+        if let Ok(env_spec) = Spec::from_document(&merged) {
             checker.environment = Some(env.as_str());
             crate::target::rules(&env_spec, &mut checker);
         }
