@@ -122,6 +122,9 @@ pub struct ComputeModel {
     /// EC2: the launch template's `image_id`: `ami`, or the latest Amazon Linux 2023 for
     /// the instance type's architecture.
     pub image_id: String,
+    /// Fargate's CPU and memory sizes ([`crate::aws::fargate::SIZES`]), for the module's
+    /// variable validation.
+    pub fargate_sizes: &'static [crate::aws::fargate::Size],
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -347,6 +350,7 @@ fn compute_model(compute: Compute, inputs: &Inputs) -> ComputeModel {
     ComputeModel {
         architecture: architecture.name(),
         image_id,
+        fargate_sizes: crate::aws::fargate::SIZES,
         is_ec2: compute.kind == ComputeKind::Ec2,
         is_ecs: compute.kind == ComputeKind::Ecs,
         is_eks: compute.kind == ComputeKind::Eks,

@@ -3,6 +3,7 @@
 
 pub mod diagram;
 pub mod engines;
+pub mod fargate;
 pub mod formats;
 pub mod instances;
 pub mod regions;

@@ -75,21 +75,6 @@ pub fn inapplicable_overrides(spec: &Spec, env: &str, overrides: &Value, c: &mut
     }
 }
 
-/// Fargate CPU units -> allowed memory (MiB): AWS's task size table.
-fn fargate_memory_allowed(cpu: u32, memory: u32) -> bool {
-    let (low, high, step) = match cpu {
-        256 => return matches!(memory, 512 | 1024 | 2048),
-        512 => (1024, 4096, 1024),
-        1024 => (2048, 8192, 1024),
-        2048 => (4096, 16384, 1024),
-        4096 => (8192, 30720, 1024),
-        8192 => (16384, 61440, 4096),
-        16384 => (32768, 122880, 8192),
-        _ => return false,
-    };
-    (low..=high).contains(&memory) && (memory - low).is_multiple_of(step)
-}
-
 pub fn rules(spec: &Spec, c: &mut Checker<'_>) {
     let region = region_rules(spec, c);
     network_rules(spec, c);
@@ -149,7 +134,7 @@ pub fn rules(spec: &Spec, c: &mut Checker<'_>) {
             Some("keep one of them"),
         );
     }
-    if compute.kind == ComputeKind::Ecs && !fargate_memory_allowed(compute.cpu, compute.memory) {
+    if compute.kind == ComputeKind::Ecs && !super::fargate::allows(compute.cpu, compute.memory) {
         c.report(
             Site::Value("/compute/memory"),
             &["/compute/cpu"],
@@ -157,9 +142,7 @@ pub fn rules(spec: &Spec, c: &mut Checker<'_>) {
                 "Fargate has no task size with {} CPU units and {} MiB memory",
                 compute.cpu, compute.memory
             ),
-            Some(
-                "256 CPU: 512, 1024 or 2048 MiB; 512: 1024-4096; 1024: 2048-8192; 2048: 4096-16384; 4096: 8192-30720 (steps of 1024)",
-            ),
+            Some(&super::fargate::describe()),
         );
     }
 
@@ -1172,15 +1155,5 @@ mod tests {
             problems(&ecs("123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:1")),
             []
         );
-    }
-
-    #[test]
-    fn fargate_sizes() {
-        assert!(fargate_memory_allowed(256, 512));
-        assert!(!fargate_memory_allowed(256, 4096));
-        assert!(fargate_memory_allowed(1024, 3072));
-        assert!(!fargate_memory_allowed(1024, 1024));
-        assert!(fargate_memory_allowed(8192, 20480));
-        assert!(!fargate_memory_allowed(8192, 18432));
     }
 }
