@@ -50,7 +50,8 @@ pub fn allows(cpu: u32, memory: u32) -> bool {
     SIZES.iter().any(|size| {
         size.cpu == cpu
             && if size.memory.is_empty() {
-                (size.low..=size.high).contains(&memory) && (memory - size.low) % size.step == 0
+                (size.low..=size.high).contains(&memory)
+                    && (memory - size.low).is_multiple_of(size.step)
             } else {
                 size.memory.contains(&memory)
             }
