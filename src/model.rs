@@ -125,6 +125,9 @@ pub struct ComputeModel {
     /// Fargate's CPU and memory sizes ([`crate::aws::fargate::SIZES`]), for the module's
     /// variable validation.
     pub fargate_sizes: &'static [crate::aws::fargate::Size],
+    /// The schema's pattern of `compute.instance_type`: the module's variable validation
+    /// checks the same syntax.
+    pub instance_type_pattern: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -351,6 +354,10 @@ fn compute_model(compute: Compute, inputs: &Inputs) -> ComputeModel {
         architecture: architecture.name(),
         image_id,
         fargate_sizes: crate::aws::fargate::SIZES,
+        instance_type_pattern: crate::schema::schema()["properties"]["compute"]["properties"]
+            ["instance_type"]["pattern"]
+            .as_str()
+            .expect("the schema gives instance_type a pattern"),
         is_ec2: compute.kind == ComputeKind::Ec2,
         is_ecs: compute.kind == ComputeKind::Ecs,
         is_eks: compute.kind == ComputeKind::Eks,

@@ -119,6 +119,7 @@ pub const DERIVED: &[(&str, &str, &str)] = &[
     ("compute.fargate_sizes[].low", "number", "Smallest memory (MiB) of the range."),
     ("compute.fargate_sizes[].high", "number", "Largest memory (MiB) of the range."),
     ("compute.fargate_sizes[].step", "number", "Step of the range in MiB."),
+    ("compute.instance_type_pattern", "string", "The schema's pattern of `instance_type`, for the variable validation."),
     ("compute.user_data_script", "string or null", "The user data script (inline `user_data` or the contents of `user_data_file`), if any."),
     ("compute.architecture", "string", "CPU architecture, `x86_64` or `arm64`: the instance type's (EC2: Graviton families are arm64), or `cpu_architecture` (ECS)."),
     ("compute.image_id", "string", "EC2: the launch template's `image_id`: `ami`, or the latest Amazon Linux 2023 for `architecture`."),
