@@ -70,6 +70,9 @@ pub struct NetworkModel {
     pub nat_zones: Vec<String>,
     /// App subnet zone -> zone of the NAT gateway it routes through (empty without NAT).
     pub app_nat_routes: StringMap,
+    /// Without NAT: the AWS services the app subnets reach through interface endpoints
+    /// (empty with NAT).
+    pub interface_endpoints: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -245,6 +248,7 @@ impl NetworkModel {
             database_subnets: StringMap::new(),
             nat_zones: Vec::new(),
             app_nat_routes: StringMap::new(),
+            interface_endpoints: Vec::new(),
         }
     }
 }
@@ -332,7 +336,45 @@ fn network_model(spec: &Spec) -> anyhow::Result<NetworkModel> {
         database_subnets,
         nat_zones,
         app_nat_routes,
+        interface_endpoints: if nat_count == 0 {
+            interface_endpoints(&spec.compute)
+        } else {
+            Vec::new()
+        },
     })
+}
+
+/// What the app tier needs from AWS without a NAT gateway, as interface endpoints: on
+/// ECS, pulling images from ECR, logs and secrets (and SSM when a secret is an SSM
+/// parameter); on EC2, Systems Manager (Session Manager instead of SSH), CloudWatch,
+/// KMS, and the EC2 API the CloudWatch agent asks for the instance's Auto Scaling group.
+fn interface_endpoints(compute: &Compute) -> Vec<&'static str> {
+    match compute.kind {
+        ComputeKind::Ecs => {
+            let mut services = vec![
+                "ecr.api",
+                "ecr.dkr",
+                "logs",
+                "monitoring",
+                "kms",
+                "secretsmanager",
+            ];
+            if compute.secrets.values().any(|arn| arn.contains(":ssm:")) {
+                services.push("ssm");
+            }
+            services
+        }
+        _ => vec![
+            "ssm",
+            "ssmmessages",
+            "ec2messages",
+            "logs",
+            "monitoring",
+            "kms",
+            "secretsmanager",
+            "ec2",
+        ],
+    }
 }
 
 fn compute_model(compute: Compute, inputs: &Inputs) -> ComputeModel {

@@ -103,6 +103,7 @@ pub const DERIVED: &[(&str, &str, &str)] = &[
     ("network.database_subnets", "map(string)", "Zone -> database subnet CIDR."),
     ("network.nat_zones", "list(string)", "Zones that hold a NAT gateway (keys of the NAT gateways and their EIPs)."),
     ("network.app_nat_routes", "map(string)", "App subnet zone -> zone of the NAT gateway it routes through (empty without NAT)."),
+    ("network.interface_endpoints", "list(string)", "Without NAT: the AWS services the app subnets reach through interface endpoints (empty with NAT)."),
     ("load_balancer.https", "bool", "True when a certificate is given: HTTPS on 443 and a redirect on 80."),
     ("load_balancer.health_check_extra_port", "number or null", "The health check port when it is a number other than the app port (it then needs its own security group rule)."),
     ("load_balancer.access_log_account", "string or null", "The ELB account that writes access logs in the region, where AWS documents one (regions opened before August 2022); null elsewhere: only the log delivery service principal writes there."),
