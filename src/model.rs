@@ -131,6 +131,14 @@ pub struct ComputeModel {
     /// The schema's pattern of `compute.instance_type`: the module's variable validation
     /// checks the same syntax.
     pub instance_type_pattern: &'static str,
+    /// ECS: the private ECR repository of the image (the execution role may pull from
+    /// it), if it is one.
+    pub ecr_image: Option<crate::aws::images::EcrImage>,
+    /// ECS: the secrets the container gets, as the execution role may read them:
+    /// Secrets Manager secrets by their ARN (without a `:json-key:version` suffix) and
+    /// SSM parameters as given, each once.
+    pub secretsmanager_arns: Vec<String>,
+    pub ssm_parameter_arns: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -344,6 +352,12 @@ fn network_model(spec: &Spec) -> anyhow::Result<NetworkModel> {
     })
 }
 
+/// The items in their first order, each once.
+fn unique(items: impl Iterator<Item = String>) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    items.filter(|item| seen.insert(item.clone())).collect()
+}
+
 /// What the app tier needs from AWS without a NAT gateway, as interface endpoints: on
 /// ECS, pulling images from ECR, logs and secrets (and SSM when a secret is an SSM
 /// parameter); on EC2, Systems Manager (Session Manager instead of SSH), CloudWatch,
@@ -396,6 +410,21 @@ fn compute_model(compute: Compute, inputs: &Inputs) -> ComputeModel {
         architecture: architecture.name(),
         image_id,
         fargate_sizes: crate::aws::fargate::SIZES,
+        ecr_image: compute.image.as_deref().and_then(crate::aws::images::ecr),
+        secretsmanager_arns: unique(
+            compute
+                .secrets
+                .values()
+                .filter(|arn| arn.contains(":secretsmanager:"))
+                .map(|arn| arn.split(':').take(7).collect::<Vec<_>>().join(":")),
+        ),
+        ssm_parameter_arns: unique(
+            compute
+                .secrets
+                .values()
+                .filter(|arn| !arn.contains(":secretsmanager:"))
+                .cloned(),
+        ),
         instance_type_pattern: crate::schema::schema()["properties"]["compute"]["properties"]
             ["instance_type"]["pattern"]
             .as_str()

@@ -5,6 +5,7 @@ pub mod diagram;
 pub mod engines;
 pub mod fargate;
 pub mod formats;
+pub mod images;
 pub mod instances;
 pub mod regions;
 pub mod rules;

@@ -897,13 +897,11 @@ fn image_rules(spec: &Spec, region: &Region, c: &mut Checker<'_>) {
         return;
     }
     let host = image.split('/').next().unwrap_or_default();
-    let labels: Vec<&str> = host.split('.').collect();
-    let private_ecr_here = image.contains('/')
-        && matches!(
-            labels.as_slice(),
-            [account, "dkr", "ecr", r, "amazonaws", "com", ..]
-                if *r == region.name && account.len() == 12
-        );
+    let private_ecr_here = super::images::ecr(image).is_some_and(|ecr| {
+        ecr.region == region.name
+            && ecr.account.len() == 12
+            && host.ends_with(&format!("{}.amazonaws.com", ecr.region))
+    });
     if !private_ecr_here {
         c.report(
             Site::Value("/compute/image"),
