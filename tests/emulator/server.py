@@ -7,7 +7,7 @@ Delete/ListBackupSelections to moto's Backup handler, stored per plan on the
 regional backend, fixes Backup ListTags for clients that send no trailing slash,
 adds Application Auto Scaling's tagging calls (ListTagsForResource, TagResource,
 UntagResource), which the provider needs for ECS and DynamoDB scaling targets,
-accepts Auto Scaling's StartInstanceRefresh (the upgrade mode applies a new launch
+accepts Auto Scaling's StartInstanceRefresh and Backup's UpdateBackupPlan (the upgrade mode applies a new launch
 template version to a running group), then starts moto's ordinary server (same arguments as `moto_server`). The shim
 models only what the Terraform provider reads back.
 
@@ -107,12 +107,26 @@ def list_tags(self: BackupResponse) -> str:
     return json.dumps({"Tags": self.backup_backend.list_tags(resource_arn=resource_arn)})
 
 
+def update_backup_plan(self: BackupResponse) -> str:
+    # moto 5.2.5 has no UpdateBackupPlan (POST /backup/plans/{id}): an upgrade that
+    # changes the schedule (hagen's default moved off the RDS windows) needs it. The plan
+    # document is replaced and gets a new version id, as AWS does.
+    plan_id = self.path.split("/plans/", 1)[1].strip("/")
+    plan = self.backup_backend.get_backup_plan(backup_plan_id=plan_id, version_id=None)
+    params = json.loads(self.body)
+    plan.backup_plan = params["BackupPlan"]
+    plan.advanced_backup_settings = params.get("AdvancedBackupSettings") or []
+    plan.version_id = uuid.uuid4().hex
+    return json.dumps(dict(plan.to_dict()))
+
+
 def install_shim() -> None:
     for handler in (
         create_backup_selection,
         get_backup_selection,
         delete_backup_selection,
         list_backup_selections,
+        update_backup_plan,
     ):
         # Never shadow a real implementation if a later moto ships one.
         if not hasattr(BackupResponse, handler.__name__):
