@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::checker::{Checker, diagnostic};
+use crate::checker::{Checker, Site, diagnostic};
 use crate::diagnostics::Diagnostic;
 use crate::error::{Error, Result};
 use crate::load::LoadedSpec;
@@ -158,6 +158,7 @@ fn semantic(loaded: &LoadedSpec, document: &Value, cut: &[String], file: &str) -
         return Vec::new(); // a schema-valid document deserializes (validate() says so)
     };
     let mut checker = Checker::new(&loaded.positions, file, cut);
+    capacity_rules(&spec, &mut checker);
     crate::target::rules(&spec, &mut checker);
     // Each environment's overrides applied to the base spec must pass the same rules.
     for (env, overrides) in &spec.environments {
@@ -165,12 +166,42 @@ fn semantic(loaded: &LoadedSpec, document: &Value, cut: &[String], file: &str) -
         merge(&mut merged, overrides);
         if let Ok(env_spec) = Spec::from_document(&merged) {
             checker.environment = Some(env.as_str());
+            capacity_rules(&env_spec, &mut checker);
             crate::target::rules(&env_spec, &mut checker);
         }
         checker.environment = None;
         crate::target::inapplicable_overrides(&spec, env, overrides, &mut checker);
     }
     checker.into_diagnostics()
+}
+
+/// The rules every target shares: `min_size <= desired_capacity <= max_size`.
+fn capacity_rules(spec: &Spec, c: &mut Checker<'_>) {
+    let compute = &spec.compute;
+    if compute.min_size > compute.max_size {
+        c.report(
+            Site::Value("/compute/min_size"),
+            &["/compute/max_size"],
+            format!(
+                "`compute.min_size` ({}) is greater than `compute.max_size` ({})",
+                compute.min_size, compute.max_size
+            ),
+            Some("min_size <= desired_capacity <= max_size"),
+        );
+    }
+    if let Some(desired) = compute.desired_capacity
+        && (desired < compute.min_size || desired > compute.max_size)
+    {
+        c.report(
+            Site::Value("/compute/desired_capacity"),
+            &["/compute/min_size", "/compute/max_size"],
+            format!(
+                "`compute.desired_capacity` ({desired}) is outside `min_size`..`max_size` ({}..{})",
+                compute.min_size, compute.max_size
+            ),
+            Some("min_size <= desired_capacity <= max_size"),
+        );
+    }
 }
 
 /// Deep merge: mappings merge key by key, anything else replaces.

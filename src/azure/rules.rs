@@ -40,30 +40,6 @@ pub fn inapplicable_overrides(_spec: &Spec, env: &str, overrides: &Value, c: &mu
 /// The Azure rules of a schema-valid spec.
 pub fn rules(spec: &Spec, c: &mut Checker<'_>) {
     let compute = &spec.compute;
-    if compute.min_size > compute.max_size {
-        c.report(
-            Site::Value("/compute/min_size"),
-            &["/compute/max_size"],
-            format!(
-                "`compute.min_size` ({}) is greater than `compute.max_size` ({})",
-                compute.min_size, compute.max_size
-            ),
-            Some("min_size <= desired_capacity <= max_size"),
-        );
-    }
-    if let Some(desired) = compute.desired_capacity
-        && (desired < compute.min_size || desired > compute.max_size)
-    {
-        c.report(
-            Site::Value("/compute/desired_capacity"),
-            &["/compute/min_size", "/compute/max_size"],
-            format!(
-                "`compute.desired_capacity` ({desired}) is outside `min_size`..`max_size` ({}..{})",
-                compute.min_size, compute.max_size
-            ),
-            Some("min_size <= desired_capacity <= max_size"),
-        );
-    }
     if compute.scaling.scale_in_below >= compute.scaling.scale_out_above {
         c.report(
             Site::Value("/compute/scaling/scale_in_below"),
