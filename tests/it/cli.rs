@@ -787,17 +787,11 @@ fn schema_id_is_the_url_of_the_readme_and_starter_modelines() {
     );
 }
 
-/// Structural errors no longer hide the semantic ones: a schema error in one place
-/// (and a missing key in the same section) comes with every rule's problem elsewhere.
-#[test]
-fn schema_and_semantic_problems_are_reported_in_one_run() {
+/// `hagen validate --format json` of a spec with this text: exit 65, and its diagnostics.
+fn invalid_spec_diagnostics(yaml: &str) -> Vec<serde_json::Value> {
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("app.yaml");
-    std::fs::write(
-        &spec,
-        "name: shop\nregion: eu-west-1\ntags:\n  CostCenter: 1234\nnetwork:\n  cidr: 10.0.0.0/16\n  availability_zones: [eu-west-1a, us-east-1b]\ncompute:\n  kind: ecs\n  cpu: 256\n  memory: 4096\n  min_size: 5\n  max_size: 2\n  port: abc\ndatabase:\n  engine: postgres\n  engine_version: 16.10\n",
-    )
-    .unwrap();
+    std::fs::write(&spec, yaml).unwrap();
     let output = hagen()
         .args(["validate", "--format", "json"])
         .arg(&spec)
@@ -805,7 +799,16 @@ fn schema_and_semantic_problems_are_reported_in_one_run() {
         .code(65)
         .get_output()
         .clone();
-    let found: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Structural errors no longer hide the semantic ones: a schema error in one place
+/// (and a missing key in the same section) comes with every rule's problem elsewhere.
+#[test]
+fn schema_and_semantic_problems_are_reported_in_one_run() {
+    let found = invalid_spec_diagnostics(
+        "name: shop\nregion: eu-west-1\ntags:\n  CostCenter: 1234\nnetwork:\n  cidr: 10.0.0.0/16\n  availability_zones: [eu-west-1a, us-east-1b]\ncompute:\n  kind: ecs\n  cpu: 256\n  memory: 4096\n  min_size: 5\n  max_size: 2\n  port: abc\ndatabase:\n  engine: postgres\n  engine_version: 16.10\n",
+    );
     let at = |line: u64| {
         found
             .iter()
@@ -837,21 +840,9 @@ fn schema_and_semantic_problems_are_reported_in_one_run() {
 /// not what the default that stood in for it implies.
 #[test]
 fn rules_do_not_judge_values_cut_for_schema_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = dir.path().join("app.yaml");
-    std::fs::write(
-        &spec,
+    let found = invalid_spec_diagnostics(
         "name: shop\nregion: eu-west-1\nnetwork:\n  cidr: 10.0.0.0/16\n  availability_zones: [eu-west-1a, eu-west-1b]\ncompute:\n  min_size: many\n  max_size: 1\n",
-    )
-    .unwrap();
-    let output = hagen()
-        .args(["validate", "--format", "json"])
-        .arg(&spec)
-        .assert()
-        .code(65)
-        .get_output()
-        .clone();
-    let found: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    );
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(found[0]["message"].as_str().unwrap().contains("min_size"));
 }
