@@ -101,8 +101,9 @@ provider "aws" {{
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true
   s3_use_path_style           = true
-  # An API moto lacks must fail fast, not be retried for minutes.
-  max_retries = 1
+  # Three attempts: enough to ride over a keep-alive connection moto's server dropped (a transport
+  # error the SDK retries), few enough that an API moto answers with a 5xx fails within seconds.
+  max_retries = 3
 
   endpoints {{
 {endpoints}

@@ -100,6 +100,27 @@ export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
 # still end well inside CI's limit.
 TF_TIMEOUT=${HAGEN_EMULATOR_STEP_TIMEOUT:-900}
 
+# Run one Terraform step with the step timeout, its output in LOG. moto's development server now
+# and then closes a keep-alive connection the provider is about to reuse ("use of closed network
+# connection", "connection reset by peer"); such a transport failure says nothing about the module,
+# and apply/plan/destroy are idempotent, so a step that failed with only that is run once more.
+# Any other failure (an API error, a missing attribute) fails at once.
+TRANSPORT_ERROR='use of closed network connection|connection reset by peer|broken pipe|unexpected EOF|connection refused'
+tf_step() {
+  local log=$1
+  shift
+  if timeout "$TF_TIMEOUT" "$TF" "$@" >"$log" 2>&1; then
+    return 0
+  fi
+  if grep -Eq "$TRANSPORT_ERROR" "$log" && kill -0 "$MOTO_PID" 2>/dev/null; then
+    echo "  ($TF $1 failed on a dropped connection to moto, not on the module; running it once more)"
+    mv "$log" "$log.first-attempt"
+    timeout "$TF_TIMEOUT" "$TF" "$@" >"$log" 2>&1
+    return
+  fi
+  return 1
+}
+
 # --- Render the production example ------------------------------------------------------------
 render() {
   if [ -n "${HAGEN_BIN:-}" ]; then
@@ -176,7 +197,7 @@ step "$TF init (offline mirror)"
 
 if [ -n "$UPGRADE_FROM" ]; then
   step "upgrade: $TF apply the v0.1.0 module"
-  timeout "$TF_TIMEOUT" "$TF" apply -no-color -input=false -auto-approve -parallelism=20 >"$WORK/apply-v0.1.0.log" 2>&1 \
+  tf_step "$WORK/apply-v0.1.0.log" apply -no-color -input=false -auto-approve -parallelism=20 \
     || { tail -n 80 "$WORK/apply-v0.1.0.log"; fail "$TF apply of v0.1.0 (full log: target/emulator/apply-v0.1.0.log)"; }
   grep -E '^Apply complete' "$WORK/apply-v0.1.0.log" || true
 
@@ -187,7 +208,7 @@ if [ -n "$UPGRADE_FROM" ]; then
   "$TF" init -no-color -input=false >"$WORK/init-upgrade.log" 2>&1 || { cat "$WORK/init-upgrade.log"; fail "$TF init after the upgrade"; }
 
   step "upgrade: plan destroys or replaces no stateful resource"
-  timeout "$TF_TIMEOUT" "$TF" plan -no-color -input=false -out="$WORK/upgrade.tfplan" >"$WORK/upgrade-plan.log" 2>&1 \
+  tf_step "$WORK/upgrade-plan.log" plan -no-color -input=false -out="$WORK/upgrade.tfplan" \
     || { tail -n 80 "$WORK/upgrade-plan.log"; fail "$TF plan of the upgrade"; }
   "$TF" show -json "$WORK/upgrade.tfplan" >"$WORK/upgrade-plan.json"
   "$PY" "$HERE/check.py" upgrade "$WORK/upgrade-plan.json" \
@@ -195,7 +216,7 @@ if [ -n "$UPGRADE_FROM" ]; then
 fi
 
 step "$TF apply"
-timeout "$TF_TIMEOUT" "$TF" apply -no-color -input=false -auto-approve -parallelism=20 >"$WORK/apply.log" 2>&1 \
+tf_step "$WORK/apply.log" apply -no-color -input=false -auto-approve -parallelism=20 \
   || { tail -n 80 "$WORK/apply.log"; fail "$TF apply (full log: target/emulator/apply.log)"; }
 grep -E '^Apply complete' "$WORK/apply.log" || true
 
@@ -205,14 +226,14 @@ step "every output has a value"
 "$TF" show -json >"$WORK/applied-state.json"
 
 step "re-plan: no changes except accepted emulator gaps"
-timeout "$TF_TIMEOUT" "$TF" plan -no-color -input=false -out="$WORK/replan.tfplan" >"$WORK/replan.log" 2>&1 \
+tf_step "$WORK/replan.log" plan -no-color -input=false -out="$WORK/replan.tfplan" \
   || { tail -n 80 "$WORK/replan.log"; fail "$TF plan after apply"; }
 "$TF" show -json "$WORK/replan.tfplan" >"$WORK/replan.json"
 "$PY" "$HERE/check.py" replan "$WORK/replan.json" "$HERE/accepted-gaps.txt" \
   || { echo "(plan text: target/emulator/replan.log)"; fail "perpetual diff after apply"; }
 
 step "$TF destroy"
-timeout "$TF_TIMEOUT" "$TF" destroy -no-color -input=false -auto-approve -parallelism=20 >"$WORK/destroy.log" 2>&1 \
+tf_step "$WORK/destroy.log" destroy -no-color -input=false -auto-approve -parallelism=20 \
   || { tail -n 80 "$WORK/destroy.log"; fail "$TF destroy (full log: target/emulator/destroy.log)"; }
 grep -E '^Destroy complete' "$WORK/destroy.log" || true
 
