@@ -202,7 +202,7 @@ mod tests {
 
     #[test]
     fn every_tunable_is_a_spec_key_the_schema_allows_per_environment() {
-        let schema: Json = serde_json::from_str(crate::schema::SCHEMA).unwrap();
+        let schema = crate::schema::schema();
         let allowed = &schema["properties"]["environments"]["additionalProperties"];
         for tunable in TUNABLES {
             let mut node = allowed;
@@ -213,6 +213,44 @@ mod tests {
                 node.is_object(),
                 "environments schema lacks {}",
                 tunable.spec_path
+            );
+        }
+    }
+
+    /// An override is checked by the very definition of the key it overrides (one
+    /// `$defs` entry for both), so the two cannot drift apart. The exception: an
+    /// environment may set `certificate_arn` to `null` to turn HTTPS off.
+    #[test]
+    fn every_override_reuses_the_definition_of_its_spec_key() {
+        let written: Json = serde_json::from_str(crate::schema::SCHEMA).unwrap();
+        let overrides = &written["properties"]["environments"]["additionalProperties"];
+        for tunable in TUNABLES {
+            if tunable.spec_path == "load_balancer.certificate_arn" {
+                continue;
+            }
+            let (mut spec_key, mut override_key) = (&written, overrides);
+            for part in tunable.spec_path.split('.') {
+                spec_key = &spec_key["properties"][part];
+                override_key = &override_key["properties"][part];
+            }
+            let reference = format!("#/$defs/{}", tunable.spec_path);
+            assert_eq!(
+                spec_key["$ref"],
+                reference.as_str(),
+                "{}",
+                tunable.spec_path
+            );
+            assert_eq!(
+                override_key["$ref"],
+                reference.as_str(),
+                "{}",
+                tunable.spec_path
+            );
+            assert!(
+                written
+                    .pointer(&reference[1..])
+                    .is_some_and(Json::is_object),
+                "{reference} is not defined"
             );
         }
     }

@@ -56,10 +56,44 @@ pub fn model_from_loaded(loaded: &load::LoadedSpec) -> Result<model::Model> {
 
 /// Everything `hagen render` does short of writing, with the templates of the spec's
 /// target overlaid by `template_dir` when given: the files, in memory.
+///
+/// Two cores share the work: one builds the schema's validator while the other reads the
+/// spec and compiles the templates of the target it declares. Errors come in the same
+/// order as one step after the other: the spec's first, then the templates'.
 pub fn render_spec(spec_path: &Path, template_dir: Option<&Path>) -> Result<render::Rendered> {
-    let model = model_from_file(spec_path)?;
-    let set = templates::TemplateSet::load(model.target, template_dir)?;
-    Ok(render::render_with(&model, &set.sources, &set.user_files)?)
+    std::thread::scope(|scope| {
+        scope.spawn(schema::prepare);
+        let loaded = load::load(spec_path)?;
+        let declared = target::declared(&loaded.document);
+        let compiled = compile_templates(declared, template_dir);
+        // The schema view that validation reads defaults and hints from: built here,
+        // while the other core is still busy with the validator.
+        schema::schema();
+        let model = model_from_loaded(&loaded)?;
+        // A spec is valid only with a target hagen knows, so this is the declared one;
+        // compiling again keeps it right should the two ever differ.
+        let (set, env) = if model.target == declared {
+            compiled?
+        } else {
+            compile_templates(model.target, template_dir)?
+        };
+        Ok(render::render_in(
+            &env,
+            &model,
+            &set.sources,
+            &set.user_files,
+        )?)
+    })
+}
+
+/// The templates of `target` (overlaid by `template_dir`), compiled.
+fn compile_templates(
+    target: spec::Target,
+    template_dir: Option<&Path>,
+) -> Result<(templates::TemplateSet, minijinja::Environment<'static>)> {
+    let set = templates::TemplateSet::load(target, template_dir)?;
+    let env = render::compile(&set.sources, &set.user_files)?;
+    Ok((set, env))
 }
 
 /// Renders a spec file with the given template sources, in memory.

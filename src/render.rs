@@ -131,10 +131,28 @@ pub fn render_with(
     sources: &TemplateSources,
     files: &TemplateFiles,
 ) -> Result<Rendered, RenderError> {
-    let env = environment_with(sources, files)?;
+    render_in(&environment_with(sources, files)?, model, sources, files)
+}
+
+/// Compiles `sources` into an environment for [`render_in`]: a separate step so that a
+/// caller can compile while another core validates the spec ([`crate::render_spec`]).
+pub fn compile(
+    sources: &TemplateSources,
+    files: &TemplateFiles,
+) -> Result<Environment<'static>, RenderError> {
+    environment_with(sources, files)
+}
+
+/// [`render_with`] with the environment compiled from `sources` by [`compile`].
+pub fn render_in(
+    env: &Environment<'static>,
+    model: &Model,
+    sources: &TemplateSources,
+    files: &TemplateFiles,
+) -> Result<Rendered, RenderError> {
     let context = Value::from(minijinja::value::Serde(model));
     let mut out = RenderRun {
-        env: &env,
+        env,
         files,
         spec_file: &model.spec_file,
         rendered: Rendered::new(),
@@ -145,8 +163,18 @@ pub fn render_with(
         .keys()
         .filter(|name| is_rendered(name))
         .partition(|name| output_path(name).ends_with(".md"));
+    let mut produced = Vec::with_capacity(files_first.len());
     for name in files_first {
-        out.emit(name, output_path(name).to_string(), &context)?;
+        if let Some(text) = out.produce(name, output_path(name), &context)? {
+            produced.push((name.as_str(), output_path(name).to_string(), text));
+        }
+    }
+    // Parsing is the largest part of a render: the files are parsed on every core, then
+    // taken in template order, so the first error and the module's tables are the same
+    // as one by one.
+    let parsed = parse_all(&produced, files);
+    for ((_, path, text), body) in produced.into_iter().zip(parsed) {
+        out.accept(path, text, body?);
     }
     let per_env: Vec<&String> = sources
         .keys()
@@ -175,6 +203,59 @@ pub fn render_with(
     Ok(out.rendered)
 }
 
+/// [`check_hcl`] of every output, in order, spread over the available cores in runs of
+/// about equal size (a file is a few KiB, a thread start a few microseconds).
+fn parse_all(
+    outputs: &[(&str, String, String)],
+    files: &TemplateFiles,
+) -> Vec<Result<Option<hcl::Body>, RenderError>> {
+    let parse = |run: &[(&str, String, String)]| -> Vec<_> {
+        run.iter()
+            .map(|(name, path, text)| check_hcl(name, path, text, files))
+            .collect()
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(MAX_PARSE_THREADS);
+    let total: usize = outputs.iter().map(|(_, _, text)| text.len()).sum();
+    if threads == 1 || total < MIN_PARALLEL_BYTES {
+        return parse(outputs);
+    }
+    // Cut the outputs into `threads` consecutive runs of about `total / threads` bytes.
+    let share = total.div_ceil(threads);
+    let mut runs = Vec::with_capacity(threads);
+    let (mut start, mut bytes) = (0, 0);
+    for (index, (_, _, text)) in outputs.iter().enumerate() {
+        bytes += text.len();
+        if bytes >= share && runs.len() + 1 < threads {
+            runs.push(&outputs[start..=index]);
+            (start, bytes) = (index + 1, 0);
+        }
+    }
+    runs.push(&outputs[start..]);
+    std::thread::scope(|scope| {
+        let (first, rest) = runs.split_first().expect("at least one run");
+        let others: Vec<_> = rest
+            .iter()
+            .map(|run| scope.spawn(move || parse(run)))
+            .collect();
+        let mut results = parse(first);
+        for handle in others {
+            match handle.join() {
+                Ok(more) => results.extend(more),
+                // A panic in the parser is a bug; let it surface as one.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        results
+    })
+}
+
+/// At most this many threads parse; more gain nothing on a few dozen files.
+const MAX_PARSE_THREADS: usize = 4;
+/// Below this many bytes of output, one thread parses everything.
+const MIN_PARALLEL_BYTES: usize = 32 * 1024;
+
 /// The files of one render as they are produced, and the module text the documents
 /// phase reads.
 struct RenderRun<'a> {
@@ -191,6 +272,20 @@ impl RenderRun<'_> {
     /// Renders template `name` to `path`: with its header, parsed if it is HCL. Outputs
     /// that are only whitespace are left out.
     fn emit(&mut self, name: &str, path: String, context: &Value) -> Result<(), RenderError> {
+        if let Some(text) = self.produce(name, &path, context)? {
+            let body = check_hcl(name, &path, &text, self.files)?;
+            self.accept(path, text, body);
+        }
+        Ok(())
+    }
+
+    /// The text of template `name` with its header, `None` when it is only whitespace.
+    fn produce(
+        &mut self,
+        name: &str,
+        path: &str,
+        context: &Value,
+    ) -> Result<Option<String>, RenderError> {
         let files = self.files;
         let template = self
             .env
@@ -216,17 +311,22 @@ impl RenderRun<'_> {
             )),
         })?;
         if text.trim().is_empty() {
-            return Ok(());
+            return Ok(None);
         }
-        let text = with_header(&path, &text, self.spec_file);
+        let text = with_header(path, &text, self.spec_file);
         self.total += text.len();
-        if let Some(body) = check_hcl(name, &path, &text, files)?
+        Ok(Some(text))
+    }
+
+    /// Takes a produced, checked output into the render (and its HCL into the module
+    /// text the documents read).
+    fn accept(&mut self, path: String, text: String, body: Option<hcl::Body>) {
+        if let Some(body) = body
             && crate::module_docs::is_module_file(&path)
         {
             self.module.add(&text, body);
         }
         self.rendered.insert(path, text);
-        Ok(())
     }
 }
 

@@ -19,10 +19,59 @@ use crate::yaml::{Positions, pointer_segment};
 /// The JSON Schema, embedded: it is the contract and `hagen schema` prints it.
 pub const SCHEMA: &str = include_str!("../schemas/hagen.schema.json");
 
-/// The embedded schema as JSON.
-pub fn schema() -> &'static Value {
+/// The embedded schema as JSON, exactly as written (`$defs` and `$ref`s): what the
+/// validator is built from.
+fn schema_as_written() -> &'static Value {
     static SCHEMA_JSON: OnceLock<Value> = OnceLock::new();
     SCHEMA_JSON.get_or_init(|| serde_json::from_str(SCHEMA).expect("embedded schema is JSON"))
+}
+
+/// The embedded schema with every `$ref` replaced by the definition it names (keywords
+/// beside the `$ref`, such as a `default`, kept): the view that hints, defaults and the
+/// generated references read, so none of them has to follow references. The `$defs`
+/// stay: jsonschema reports an error found through a `$ref` at the definition.
+pub fn schema() -> &'static Value {
+    static INLINED: OnceLock<Value> = OnceLock::new();
+    INLINED.get_or_init(|| {
+        let written = schema_as_written();
+        inline_refs(written, written)
+    })
+}
+
+/// `node` with each `{"$ref": "#/...", ...}` inside it replaced by the definition it
+/// names, merged with the keywords beside the `$ref`. Only local references exist in
+/// hagen's schema (a test checks that each one resolves).
+fn inline_refs(root: &Value, node: &Value) -> Value {
+    match node {
+        Value::Object(map) => {
+            let mut out = serde_json::Map::new();
+            if let Some(target) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|reference| root.pointer(reference.strip_prefix('#')?))
+                && let Value::Object(definition) = inline_refs(root, target)
+            {
+                out.extend(definition);
+            }
+            for (key, value) in map {
+                if key != "$ref" {
+                    out.insert(key.clone(), inline_refs(root, value));
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|item| inline_refs(root, item)).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// Builds the schema's validator now, so that later validation does not wait for it:
+/// building it is about a quarter of a render's work and needs nothing from the spec, so
+/// [`crate::render_spec`] has a second core build it while the first reads the spec.
+pub fn prepare() {
+    validator();
 }
 
 fn validator() -> &'static jsonschema::Validator {
@@ -33,7 +82,7 @@ fn validator() -> &'static jsonschema::Validator {
             options = options.with_format(*name, *check);
         }
         options
-            .build(schema())
+            .build(schema_as_written())
             .expect("the embedded schema compiles (checked by a test)")
     })
 }
@@ -238,15 +287,13 @@ pub fn display_path(pointer: &str) -> String {
 }
 
 /// Follows a schema location (as jsonschema reports it, possibly through `$ref`) to the
-/// schema node it names.
+/// schema node it names, in the inlined [`schema`]: there a `$ref` is already replaced by
+/// its definition, so the `$ref` step stays where it is.
 fn schema_node(location: &str) -> Option<&'static Value> {
-    let root = schema();
-    let mut node = root;
+    let mut node = schema();
     for raw in location.split('/').skip(1) {
         let segment = raw.replace("~1", "/").replace("~0", "~");
         if segment == "$ref" {
-            let target = node.get("$ref")?.as_str()?.strip_prefix('#')?;
-            node = root.pointer(target)?;
             continue;
         }
         node = match node {
@@ -690,6 +737,44 @@ fn describe_alternative(schema: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// Every `$ref` of the written schema names a definition, and the inlined view the
+    /// hints read has none left.
+    #[test]
+    fn references_resolve_and_are_inlined() {
+        fn refs<'a>(node: &'a Value, out: &mut Vec<&'a str>) {
+            match node {
+                Value::Object(map) => {
+                    out.extend(map.get("$ref").and_then(Value::as_str));
+                    map.values().for_each(|value| refs(value, out));
+                }
+                Value::Array(items) => items.iter().for_each(|item| refs(item, out)),
+                _ => {}
+            }
+        }
+        let written = schema_as_written();
+        let mut found = Vec::new();
+        refs(written, &mut found);
+        assert!(!found.is_empty(), "the schema uses $defs");
+        for reference in found {
+            let pointer = reference.strip_prefix('#').expect("a local reference");
+            assert!(
+                written.pointer(pointer).is_some(),
+                "{reference} names nothing"
+            );
+        }
+        let mut left = Vec::new();
+        refs(schema(), &mut left);
+        assert!(left.is_empty(), "{left:?}");
+        // A keyword beside a `$ref` stays: the spec key keeps its default.
+        assert_eq!(
+            schema()["properties"]["compute"]["properties"]["min_size"]["default"],
+            2
+        );
+        assert!(
+            schema()["properties"]["compute"]["properties"]["min_size"]["description"].is_string()
+        );
+    }
+
     use super::*;
 
     /// Calls `visit(pointer, property_schema)` for every property schema in the schema,

@@ -11,6 +11,16 @@ use serde_json::Value;
 use crate::checker::Checker;
 use crate::spec::{Spec, Target};
 
+/// The target a loaded (not yet validated) document declares: `aws` when it names none
+/// or one hagen does not know (validation reports that).
+pub fn declared(document: &Value) -> Target {
+    use serde::Deserialize;
+    document
+        .get("target")
+        .and_then(|target| Target::deserialize(target).ok())
+        .unwrap_or_default()
+}
+
 /// The target's semantic rules for a schema-valid spec.
 pub fn rules(spec: &Spec, checker: &mut Checker<'_>) {
     match spec.target {

@@ -172,9 +172,9 @@ pub struct Entry {
 
 /// Every model variable: the schema's spec keys plus [`DERIVED`], sorted by path.
 pub fn entries() -> Vec<Entry> {
-    let schema: Json = serde_json::from_str(crate::schema::SCHEMA).expect("schema is JSON");
+    let schema = crate::schema::schema();
     let mut entries = Vec::new();
-    spec_entries(&schema, &schema, "", &mut entries);
+    spec_entries(schema, "", &mut entries);
     for (path, kind, description) in DERIVED {
         entries.retain(|e: &Entry| e.path != *path);
         entries.push(Entry {
@@ -187,17 +187,7 @@ pub fn entries() -> Vec<Entry> {
     entries
 }
 
-fn resolve<'a>(root: &'a Json, node: &'a Json) -> &'a Json {
-    match node.get("$ref").and_then(Json::as_str) {
-        Some(reference) => root
-            .pointer(reference.trim_start_matches('#'))
-            .unwrap_or(node),
-        None => node,
-    }
-}
-
-fn spec_entries(root: &Json, node: &Json, prefix: &str, out: &mut Vec<Entry>) {
-    let node = resolve(root, node);
+fn spec_entries(node: &Json, prefix: &str, out: &mut Vec<Entry>) {
     let Some(properties) = node.get("properties").and_then(Json::as_object) else {
         return;
     };
@@ -211,10 +201,9 @@ fn spec_entries(root: &Json, node: &Json, prefix: &str, out: &mut Vec<Entry>) {
         if NOT_IN_MODEL.contains(&path.as_str()) || path == "environments" {
             continue;
         }
-        let child = resolve(root, child);
-        let items = child.get("items").map(|i| resolve(root, i));
+        let items = child.get("items");
         let is_object_list = items.is_some_and(|i| i.get("properties").is_some());
-        let mut kind = type_of(root, child);
+        let mut kind = type_of(child);
         // Optional keys without a default are null when left out.
         if !required.contains(&key.as_str())
             && child.get("default").is_none()
@@ -234,7 +223,7 @@ fn spec_entries(root: &Json, node: &Json, prefix: &str, out: &mut Vec<Entry>) {
                     description: describe(child),
                 });
             }
-            spec_entries(root, child, &format!("{path}."), out);
+            spec_entries(child, &format!("{path}."), out);
             continue;
         }
         out.push(Entry {
@@ -243,7 +232,7 @@ fn spec_entries(root: &Json, node: &Json, prefix: &str, out: &mut Vec<Entry>) {
             description: describe(child),
         });
         if is_object_list && let Some(items) = items {
-            spec_entries(root, items, &format!("{path}[]."), out);
+            spec_entries(items, &format!("{path}[]."), out);
         }
     }
 }
@@ -255,8 +244,7 @@ fn describe(node: &Json) -> String {
         .to_string()
 }
 
-fn type_of(root: &Json, node: &Json) -> String {
-    let node = resolve(root, node);
+fn type_of(node: &Json) -> String {
     let names: Vec<String> = match node.get("type") {
         Some(Json::String(t)) => vec![t.clone()],
         Some(Json::Array(types)) => types
@@ -268,7 +256,7 @@ fn type_of(root: &Json, node: &Json) -> String {
             .iter()
             .filter_map(|k| node.get(*k).and_then(Json::as_array))
             .flatten()
-            .map(|alternative| type_of(root, alternative))
+            .map(type_of)
             .collect(),
     };
     let mapped: Vec<String> = names
@@ -277,7 +265,7 @@ fn type_of(root: &Json, node: &Json) -> String {
             "integer" | "number" => "number".to_string(),
             "boolean" => "bool".to_string(),
             "array" => {
-                let items = node.get("items").map(|i| type_of(root, i));
+                let items = node.get("items").map(type_of);
                 format!("list({})", items.unwrap_or_else(|| "any".into()))
             }
             "object" if node.get("properties").is_some() => "object".to_string(),

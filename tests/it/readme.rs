@@ -7,8 +7,7 @@ const END: &str = "<!-- spec-reference:end -->";
 
 #[test]
 fn readme_spec_reference_matches_schema() {
-    let schema: serde_json::Value = serde_json::from_str(hagen::schema::SCHEMA).unwrap();
-    let table = hagen::reference::spec_reference_markdown(&schema);
+    let table = hagen::reference::spec_reference_markdown(hagen::schema::schema());
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
     let readme = std::fs::read_to_string(path).unwrap();
     let (before, rest) = readme
