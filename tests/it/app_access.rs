@@ -325,7 +325,7 @@ fn ec2_alarms_on_memory_and_disk_from_the_cloudwatch_agent() {
         network.contains(r#""monitoring", "kms", "secretsmanager", "ec2"])"#),
         "{network}"
     );
-    let monitoring = file(&example("production"), "monitoring.tf");
+    let monitoring = file(&example("production"), "ec2_monitoring.tf");
     for (alarm, metric, threshold) in [
         ("asg_memory_high", "mem_used_percent", "90"),
         ("asg_disk_high", "disk_used_percent", "85"),
@@ -353,15 +353,15 @@ fn ec2_alarms_on_memory_and_disk_from_the_cloudwatch_agent() {
     let rendered = render_text(
         "name: web\nregion: eu-west-1\nnetwork:\n  cidr: 10.0.0.0/16\n  availability_zones: [eu-west-1a, eu-west-1b]\nmonitoring:\n  memory_high: 75\n  disk_high: 60.5\n",
     );
-    let text = &rendered["monitoring.tf"];
+    let text = &rendered["ec2_monitoring.tf"];
     assert!(text.contains("threshold           = 75\n"), "{text}");
     assert!(text.contains("threshold           = 60.5\n"), "{text}");
     // ECS keeps Container Insights, with the same memory threshold.
     let rendered = render_text(
         "name: web\nregion: eu-west-1\nnetwork:\n  cidr: 10.0.0.0/16\n  availability_zones: [eu-west-1a, eu-west-1b]\ncompute:\n  kind: ecs\n  image: nginx:1.27\nmonitoring:\n  memory_high: 75\n",
     );
-    let text = &rendered["monitoring.tf"];
-    assert!(!text.contains("CWAgent"));
+    assert!(rendered.values().all(|text| !text.contains("CWAgent")));
+    let text = &rendered["ecs_monitoring.tf"];
     assert!(
         text.contains(r#"metric_name         = "MemoryUtilization""#)
             && text.contains("threshold           = 75\n")

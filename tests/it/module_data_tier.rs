@@ -151,13 +151,30 @@ fn buckets_are_named_per_account_and_use_the_spec_key_when_given() {
 
 #[test]
 fn every_alarm_notifies_the_topic_on_alarm_and_on_recovery() {
-    for example in ["production", "minimal", "options"] {
+    for example in [
+        "production",
+        "minimal",
+        "options",
+        "ecs-rds",
+        "eks-rds",
+        "ec2-dynamodb",
+    ] {
         let rendered = render_example(example);
-        let body = hcl::parse(&rendered["monitoring.tf"]).unwrap();
-        let alarms: Vec<&hcl::Block> = body
-            .blocks()
+        // monitoring.tf and the compute kind's own <kind>_monitoring.tf, and any other file.
+        let bodies: Vec<hcl::Body> = rendered
+            .iter()
+            .filter(|(path, _)| path.ends_with(".tf"))
+            .map(|(_, text)| hcl::parse(text).unwrap())
+            .collect();
+        let alarms: Vec<&hcl::Block> = bodies
+            .iter()
+            .flat_map(hcl::Body::blocks)
             .filter(|block| {
                 block.labels().first().map(|l| l.as_str()) == Some("aws_cloudwatch_metric_alarm")
+            })
+            // Step scaling's alarms (compute.tf) act on their scaling policy instead.
+            .filter(|block| {
+                !attribute(block.body(), "alarm_actions").contains("autoscaling_policy")
             })
             .collect();
         assert!(alarms.len() >= 9, "{example}: {} alarms", alarms.len());
