@@ -57,18 +57,25 @@ pub fn model_from_loaded(loaded: &load::LoadedSpec) -> Result<model::Model> {
 /// Everything `hagen render` does short of writing, with the templates of the spec's
 /// target overlaid by `template_dir` when given: the files, in memory.
 ///
-/// Two cores share the work: one builds the schema's validator while the other reads the
-/// spec and compiles the templates of the target it declares. Errors come in the same
-/// order as one step after the other: the spec's first, then the templates'.
+/// Two cores share the work: this one builds the schema's validator (the largest single
+/// step, and it needs nothing from the spec) while a second reads the spec and compiles
+/// the templates of the target it declares. Errors come in the same order as one step
+/// after the other: the spec's first, then the templates'.
 pub fn render_spec(spec_path: &Path, template_dir: Option<&Path>) -> Result<render::Rendered> {
     std::thread::scope(|scope| {
-        scope.spawn(schema::prepare);
-        let loaded = load::load(spec_path)?;
-        let declared = target::declared(&loaded.document);
-        let compiled = compile_templates(declared, template_dir);
-        // The schema view that validation reads defaults and hints from: built here,
-        // while the other core is still busy with the validator.
-        schema::schema();
+        let reader = scope.spawn(|| {
+            let loaded = load::load(spec_path)?;
+            let declared = target::declared(&loaded.document);
+            let compiled = compile_templates(declared, template_dir);
+            // The schema view validation reads defaults and hints from.
+            schema::schema();
+            Ok::<_, Error>((loaded, declared, compiled))
+        });
+        schema::prepare();
+        let (loaded, declared, compiled) = match reader.join() {
+            Ok(read) => read?,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
         let model = model_from_loaded(&loaded)?;
         // A spec is valid only with a target hagen knows, so this is the declared one;
         // compiling again keeps it right should the two ever differ.

@@ -171,7 +171,7 @@ pub fn render_in(
     }
     // Parsing is the largest part of a render: the files are parsed on every core, then
     // taken in template order, so the first error and the module's tables are the same
-    // as one by one.
+    // as when parsed one by one.
     let parsed = parse_all(&produced, files);
     for ((_, path, text), body) in produced.into_iter().zip(parsed) {
         out.accept(path, text, body?);
@@ -203,52 +203,58 @@ pub fn render_in(
     Ok(out.rendered)
 }
 
-/// [`check_hcl`] of every output, in order, spread over the available cores in runs of
-/// about equal size (a file is a few KiB, a thread start a few microseconds).
+/// [`check_hcl`] of every output, in order, spread over the available cores: each
+/// thread takes the next unparsed file, largest first, until none is left, so a helper
+/// thread the scheduler starts late simply parses fewer.
 fn parse_all(
     outputs: &[(&str, String, String)],
     files: &TemplateFiles,
 ) -> Vec<Result<Option<hcl::Body>, RenderError>> {
-    let parse = |run: &[(&str, String, String)]| -> Vec<_> {
-        run.iter()
-            .map(|(name, path, text)| check_hcl(name, path, text, files))
-            .collect()
-    };
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .min(MAX_PARSE_THREADS);
     let total: usize = outputs.iter().map(|(_, _, text)| text.len()).sum();
     if threads == 1 || total < MIN_PARALLEL_BYTES {
-        return parse(outputs);
-    }
-    // Cut the outputs into `threads` consecutive runs of about `total / threads` bytes.
-    let share = total.div_ceil(threads);
-    let mut runs = Vec::with_capacity(threads);
-    let (mut start, mut bytes) = (0, 0);
-    for (index, (_, _, text)) in outputs.iter().enumerate() {
-        bytes += text.len();
-        if bytes >= share && runs.len() + 1 < threads {
-            runs.push(&outputs[start..=index]);
-            (start, bytes) = (index + 1, 0);
-        }
-    }
-    runs.push(&outputs[start..]);
-    std::thread::scope(|scope| {
-        let (first, rest) = runs.split_first().expect("at least one run");
-        let others: Vec<_> = rest
+        return outputs
             .iter()
-            .map(|run| scope.spawn(move || parse(run)))
+            .map(|(name, path, text)| check_hcl(name, path, text, files))
             .collect();
-        let mut results = parse(first);
-        for handle in others {
-            match handle.join() {
-                Ok(more) => results.extend(more),
+    }
+    let mut largest_first: Vec<usize> = (0..outputs.len()).collect();
+    largest_first.sort_by_key(|&index| std::cmp::Reverse(outputs[index].2.len()));
+    let taken = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut parsed = Vec::new();
+        while let Some(&index) =
+            largest_first.get(taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+        {
+            let (name, path, text) = &outputs[index];
+            parsed.push((index, check_hcl(name, path, text, files)));
+        }
+        parsed
+    };
+    let mut results: Vec<Option<Result<Option<hcl::Body>, RenderError>>> =
+        std::iter::repeat_with(|| None)
+            .take(outputs.len())
+            .collect();
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut parsed = work();
+        for helper in helpers {
+            match helper.join() {
+                Ok(more) => parsed.extend(more),
                 // A panic in the parser is a bug; let it surface as one.
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        results
-    })
+        for (index, result) in parsed {
+            results[index] = Some(result);
+        }
+    });
+    results
+        .into_iter()
+        .map(|result| result.expect("every output is taken by one thread"))
+        .collect()
 }
 
 /// At most this many threads parse; more gain nothing on a few dozen files.

@@ -67,9 +67,9 @@ fn inline_refs(root: &Value, node: &Value) -> Value {
     }
 }
 
-/// Builds the schema's validator now, so that later validation does not wait for it:
-/// building it is about a quarter of a render's work and needs nothing from the spec, so
-/// [`crate::render_spec`] has a second core build it while the first reads the spec.
+/// Builds the schema's validator now: building it is about a quarter of a render's work
+/// and needs nothing from the spec, so [`crate::render_spec`] builds it while a second
+/// core reads the spec and compiles the templates.
 pub fn prepare() {
     validator();
 }
