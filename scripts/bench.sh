@@ -63,13 +63,17 @@ CHECK="$HAGEN check $LARGEST -o $REFERENCE --quiet"
 RENDER_BIG="$HAGEN render $BIG -o $TMP/big --quiet"
 RENDER_AGAIN="$HAGEN render $LARGEST -o $REFERENCE --quiet"
 COPY="cp -r $REFERENCE $TMP/copy"
+VALIDATE="$HAGEN validate $LARGEST"
+VERSION="$HAGEN --version"
 CLEAN="rm -rf $TMP/fresh $TMP/copy $TMP/big"
 
 # name|command; each timed run starts from an absent target folder (except the re-render, whose
 # point is an up-to-date folder that hagen leaves untouched).
 CASES=("hagen render into a new folder|$RENDER_FRESH" "hagen render, output already up to date|$RENDER_AGAIN"
        "cp -r of the output folder|$COPY" "hagen check, output up to date|$CHECK"
-       "hagen render of a large spec (6 zones, 20 buckets, 20 tables) into a new folder|$RENDER_BIG")
+       "hagen render of a large spec (6 zones, 20 buckets, 20 tables) into a new folder|$RENDER_BIG"
+       "hagen validate (load, schema and semantic rules only)|$VALIDATE"
+       "hagen --version (process start and exit only)|$VERSION")
 
 declare -a NAMES MEANS SDS MINS CPUS
 if [ -z "${BENCH_NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null 2>&1; then
@@ -134,7 +138,7 @@ CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || 
   echo
   echo "| command | mean (ms) | ± sd (ms) | min (ms) | CPU user+sys, mean (ms) |"
   echo "|---|---:|---:|---:|---:|"
-  for j in 0 1 2 3 4; do echo "| ${NAMES[j]} | ${MEANS[j]} | ${SDS[j]} | ${MINS[j]} | ${CPUS[j]} |"; done
+  for j in "${!NAMES[@]}"; do echo "| ${NAMES[j]} | ${MEANS[j]} | ${SDS[j]} | ${MINS[j]} | ${CPUS[j]} |"; done
   echo
   echo "A fresh render costs **${RATIO}x** a \`cp -r\` of its own output by mean, ${RATIO_MIN}x by min"
   echo "(goal: 3x or less); \`hagen check\` costs **${CHECK_RATIO}x** by mean, ${CHECK_RATIO_MIN}x by min (goal: 2x or less)."
