@@ -3,12 +3,12 @@
 //! `environments/<env>.tfvars` (and `environments/<env>.s3.tfbackend` with remote state)
 //! from the per-environment templates `environments/_env.*.j2`.
 //!
-//! The values are resolved here, from the model, so templates only print them.
+//! The values are resolved here, from the model, once, into [`Model::resolved_environments`]
+//! (by [`crate::model_from_loaded`]), so templates only print them.
 
-use serde::Serialize;
 use serde_json::Value as Json;
 
-use crate::model::Model;
+use crate::model::{AzureEnvBackend, EnvBackend, EnvContext, EnvVariable, Model};
 
 /// One tunable: where it sits in the spec, the module variable it sets, and whether the
 /// module declares that variable for this spec (an EC2 module has no `task_cpu`).
@@ -78,48 +78,6 @@ pub const TUNABLES: &[Tunable] = &[
     Tunable { spec_path: "backup.retention_days", variable: "backup_retention_days", applies: backup },
     Tunable { spec_path: "monitoring.alarm_emails", variable: "alarm_emails", applies: always },
 ];
-
-/// What a per-environment template sees as `env`.
-#[derive(Debug, Clone, Serialize)]
-pub struct EnvContext {
-    /// The key under `environments:` (also the file name: `environments/<name>.tfvars`).
-    pub name: String,
-    /// The `environment` variable: the override, else the key itself, so two
-    /// environments never share resource names.
-    pub environment: String,
-    /// Every tunable variable the module declares, with this environment's value.
-    pub variables: Vec<EnvVariable>,
-    /// Partial S3 backend configuration when the spec has `state`.
-    pub backend: Option<EnvBackend>,
-    /// Partial azurerm backend configuration (`target: azure` with `state`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub azure_backend: Option<AzureEnvBackend>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct AzureEnvBackend {
-    pub resource_group_name: String,
-    pub storage_account_name: String,
-    pub container_name: String,
-    /// `<name>/<environment>/terraform.tfstate`: one state per environment.
-    pub key: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct EnvVariable {
-    pub name: String,
-    pub value: Json,
-    /// Spaces after the name that align `=` the way `terraform fmt` does.
-    pub padding: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct EnvBackend {
-    pub bucket: String,
-    /// `<name>/<environment>/terraform.tfstate`: one state per environment.
-    pub key: String,
-    pub region: String,
-}
 
 /// Resolves every environment of the model, sorted by name.
 pub fn resolve(model: &Model) -> Vec<EnvContext> {

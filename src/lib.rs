@@ -44,14 +44,17 @@ pub fn model_from_file(spec_path: &Path) -> Result<model::Model> {
     model_from_loaded(&load::load(spec_path)?)
 }
 
-/// Validates and models a loaded spec.
+/// Validates and models a loaded spec, environments resolved.
 pub fn model_from_loaded(loaded: &load::LoadedSpec) -> Result<model::Model> {
     let spec = validate::validate(loaded)?;
     let inputs = model::Inputs {
         spec_file: loaded.file_name.clone(),
         user_data_file_contents: loaded.user_data_file_contents.clone(),
     };
-    model::build(spec, &inputs).map_err(|e| Error::Internal(format!("bug: {e:#}")))
+    let mut model =
+        model::build(spec, &inputs).map_err(|e| Error::Internal(format!("bug: {e:#}")))?;
+    model.resolved_environments = environments::resolve(&model);
+    Ok(model)
 }
 
 /// Everything `hagen render` does short of writing, with the templates of the spec's

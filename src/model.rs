@@ -49,6 +49,11 @@ pub struct Model {
     pub state: Option<StateModel>,
     pub self_tests: bool,
     pub environments: BTreeMap<String, serde_json::Value>,
+    /// Every environment with its values resolved ([`crate::environments::resolve`]),
+    /// sorted by name: what each per-environment template gets as `env`. Not in the
+    /// template context itself (templates see the raw `environments`).
+    #[serde(skip)]
+    pub resolved_environments: Vec<EnvContext>,
     /// The Azure part of the model (`target: azure` only; absent from AWS contexts).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub azure: Option<crate::azure::model::AzureModel>,
@@ -239,6 +244,7 @@ pub fn build(spec: Spec, inputs: &Inputs) -> anyhow::Result<Model> {
         state,
         self_tests: spec.self_tests,
         environments: spec.environments,
+        resolved_environments: Vec::new(),
         azure,
     })
 }
@@ -474,6 +480,48 @@ fn database_model(database: Database) -> anyhow::Result<DatabaseModel> {
         log_exports,
         spec: database,
     })
+}
+
+/// What a per-environment template sees as `env`.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvContext {
+    /// The key under `environments:` (also the file name: `environments/<name>.tfvars`).
+    pub name: String,
+    /// The `environment` variable: the override, else the key itself, so two
+    /// environments never share resource names.
+    pub environment: String,
+    /// Every tunable variable the module declares, with this environment's value.
+    pub variables: Vec<EnvVariable>,
+    /// Partial S3 backend configuration when the spec has `state`.
+    pub backend: Option<EnvBackend>,
+    /// Partial azurerm backend configuration (`target: azure` with `state`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub azure_backend: Option<AzureEnvBackend>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AzureEnvBackend {
+    pub resource_group_name: String,
+    pub storage_account_name: String,
+    pub container_name: String,
+    /// `<name>/<environment>/terraform.tfstate`: one state per environment.
+    pub key: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvVariable {
+    pub name: String,
+    pub value: serde_json::Value,
+    /// Spaces after the name that align `=` the way `terraform fmt` does.
+    pub padding: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvBackend {
+    pub bucket: String,
+    /// `<name>/<environment>/terraform.tfstate`: one state per environment.
+    pub key: String,
+    pub region: String,
 }
 
 #[cfg(test)]

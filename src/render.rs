@@ -180,9 +180,9 @@ pub fn render_in(
         .keys()
         .filter(|name| is_per_environment(name))
         .collect();
-    for env_context in crate::environments::resolve(model) {
+    for env_context in &model.resolved_environments {
         let context = minijinja::context! {
-            env => Value::from(minijinja::value::Serde(&env_context)),
+            env => Value::from(minijinja::value::Serde(env_context)),
             ..context.clone()
         };
         for name in &per_env {

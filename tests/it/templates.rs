@@ -330,7 +330,7 @@ fn every_context_variable_of_every_example_is_documented_with_its_type() {
     let mut envs = Vec::new();
     for spec in support::valid_specs() {
         let model = hagen::model_from_file(&spec).unwrap();
-        for env in hagen::environments::resolve(&model) {
+        for env in &model.resolved_environments {
             envs.push(serde_json::json!({ "env": env }));
         }
     }
