@@ -65,19 +65,24 @@ pub fn model_from_loaded(loaded: &load::LoadedSpec) -> Result<model::Model> {
 /// the templates of the target it declares. Errors come in the same order as one step
 /// after the other: the spec's first, then the templates'.
 pub fn render_spec(spec_path: &Path, template_dir: Option<&Path>) -> Result<render::Rendered> {
+    let read = || {
+        let loaded = load::load(spec_path)?;
+        let declared = target::declared(&loaded.document);
+        let compiled = compile_templates(declared, template_dir);
+        // The schema view validation reads defaults and hints from.
+        schema::schema();
+        Ok::<_, Error>((loaded, declared, compiled))
+    };
     std::thread::scope(|scope| {
-        let reader = scope.spawn(|| {
-            let loaded = load::load(spec_path)?;
-            let declared = target::declared(&loaded.document);
-            let compiled = compile_templates(declared, template_dir);
-            // The schema view validation reads defaults and hints from.
-            schema::schema();
-            Ok::<_, Error>((loaded, declared, compiled))
-        });
+        let reader = std::thread::Builder::new().spawn_scoped(scope, read);
         schema::prepare();
-        let (loaded, declared, compiled) = match reader.join() {
-            Ok(read) => read?,
-            Err(panic) => std::panic::resume_unwind(panic),
+        let (loaded, declared, compiled) = match reader {
+            Ok(reader) => match reader.join() {
+                Ok(read) => read?,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            // No second thread to be had (a process or memory limit): one core does it all.
+            Err(_) => read()?,
         };
         let model = model_from_loaded(&loaded)?;
         // A spec is valid only with a target hagen knows, so this is the declared one;

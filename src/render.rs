@@ -238,7 +238,11 @@ fn parse_all(
             .take(outputs.len())
             .collect();
     std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        // A helper the system refuses (a process or memory limit) is simply not there:
+        // the calling thread then takes the files it would have.
+        let helpers: Vec<_> = (1..threads)
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
+            .collect();
         let mut parsed = work();
         for helper in helpers {
             match helper.join() {
