@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use crate::cidr;
 use crate::spec::{
-    Backup, Compute, ComputeKind, Database, DatabaseKind, Engine, HealthCheckPort, LoadBalancer,
-    Monitoring, NatGateways, Spec, Storage, StringMap,
+    Backup, Compute, ComputeKind, Database, DatabaseKind, Engine, HealthCheckPort, KeyAttribute,
+    LoadBalancer, Monitoring, NatGateways, Spec, Storage, StringMap, Table,
 };
 
 /// Inputs besides the spec document that shape the output.
@@ -163,6 +163,10 @@ pub struct DatabaseModel {
     pub port: u32,
     /// CloudWatch log exports for the engine.
     pub log_exports: Vec<&'static str>,
+    /// DynamoDB: each table's key attributes (its own keys, then its indexes' partition
+    /// keys, then their sort keys), each name once, by table name. A table declares
+    /// exactly these attributes: DynamoDB refuses any other, and one used twice.
+    pub key_attributes: BTreeMap<String, Vec<KeyAttribute>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -470,7 +474,13 @@ fn database_model(database: Database) -> anyhow::Result<DatabaseModel> {
         // a real cost in throughput; the parameter group turns on the slow query log.
         Engine::Mysql => (3306, vec!["error", "slowquery"]),
     };
+    let key_attributes = database
+        .tables
+        .iter()
+        .map(|table| (table.name.clone(), key_attributes(table)))
+        .collect();
     Ok(DatabaseModel {
+        key_attributes,
         rds: database.kind == DatabaseKind::Rds,
         dynamodb: !database.tables.is_empty(),
         engine_version,
@@ -480,6 +490,23 @@ fn database_model(database: Database) -> anyhow::Result<DatabaseModel> {
         log_exports,
         spec: database,
     })
+}
+
+/// The key attributes of `table` and its indexes, each name once, in first-use order.
+fn key_attributes(table: &Table) -> Vec<KeyAttribute> {
+    let indexes = &table.global_secondary_indexes;
+    let keys = [Some(&table.partition_key), table.sort_key.as_ref()]
+        .into_iter()
+        .chain(indexes.iter().map(|index| Some(&index.partition_key)))
+        .chain(indexes.iter().map(|index| index.sort_key.as_ref()))
+        .flatten();
+    let mut attributes: Vec<KeyAttribute> = Vec::new();
+    for key in keys {
+        if !attributes.iter().any(|known| known.name == key.name) {
+            attributes.push(key.clone());
+        }
+    }
+    attributes
 }
 
 /// What a per-environment template sees as `env`.
@@ -538,6 +565,27 @@ mod tests {
             "region": "eu-west-1",
             "network": {"cidr": "10.0.0.0/16", "availability_zones": ["eu-west-1a", "eu-west-1b"]}
         })
+    }
+
+    #[test]
+    fn each_table_declares_its_key_attributes_once_in_first_use_order() {
+        let mut value = minimal();
+        value["database"] = serde_json::json!({"kind": "dynamodb", "tables": [{
+            "name": "links",
+            "partition_key": {"name": "id", "type": "S"},
+            "global_secondary_indexes": [
+                {"name": "by-owner", "partition_key": {"name": "owner", "type": "S"},
+                 "sort_key": {"name": "created", "type": "N"}},
+                {"name": "by-id", "partition_key": {"name": "id", "type": "S"},
+                 "sort_key": {"name": "owner", "type": "S"}}
+            ]
+        }]});
+        let model = build(spec(value), &Inputs::default()).unwrap();
+        let attributes: Vec<(&str, &str)> = model.database.key_attributes["links"]
+            .iter()
+            .map(|key| (key.name.as_str(), key.attribute_type.as_str()))
+            .collect();
+        assert_eq!(attributes, [("id", "S"), ("owner", "S"), ("created", "N")]);
     }
 
     #[test]

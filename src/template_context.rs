@@ -137,6 +137,7 @@ pub const DERIVED: &[(&str, &str, &str)] = &[
     ("database.family", "string", "Parameter group family, e.g. `postgres16` or `mysql8.4`."),
     ("database.port", "number", "Port of the engine (5432 or 3306)."),
     ("database.log_exports", "list(string)", "CloudWatch log exports of the engine."),
+    ("database.key_attributes", "map(list(object))", "DynamoDB: by table name, the table's key attributes (`name`, `type`): its keys, then its indexes' partition and sort keys, each name once."),
     ("state", "object or null", "Remote state settings, with defaults applied; null without `state`."),
     ("state.key", "string", "State object key: the spec's, or `<name>/<environment>/terraform.tfstate`."),
     ("state.region", "string", "Region of the state bucket: the spec's, or `region`."),
