@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostics::{Diagnostic, Position};
+use crate::diagnostics::{Diagnostic, diagnostic};
 use crate::yaml::{Positions, pointer_segment};
 
 /// Where a semantic problem is: the value or the key at a JSON pointer of the spec.
@@ -126,15 +126,5 @@ pub(crate) fn report_duplicates(
         } else {
             first_seen.insert(name, index);
         }
-    }
-}
-
-pub fn diagnostic(file: &str, at: Position, message: String, hint: Option<String>) -> Diagnostic {
-    Diagnostic {
-        file: file.to_string(),
-        line: at.line,
-        column: at.column,
-        message,
-        hint,
     }
 }

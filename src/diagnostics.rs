@@ -21,6 +21,17 @@ pub struct Diagnostic {
     pub hint: Option<String>,
 }
 
+/// A diagnostic about `file` at `at`.
+pub fn diagnostic(file: &str, at: Position, message: String, hint: Option<String>) -> Diagnostic {
+    Diagnostic {
+        file: file.to_string(),
+        line: at.line,
+        column: at.column,
+        message,
+        hint,
+    }
+}
+
 impl Diagnostic {
     pub fn position(&self) -> Position {
         Position {

@@ -121,6 +121,12 @@ pub(crate) fn read_regular_limited(
     if !file.metadata().map_err(ReadError::Io)?.is_file() {
         return Err(ReadError::NotRegular);
     }
+    read_at_most(file, limit)
+}
+
+/// The rest of `file` if it is at most `limit` bytes: reading stops one byte past the
+/// limit, so a huge (or endless, like /dev/zero) file costs nothing.
+fn read_at_most(file: std::fs::File, limit: u64) -> std::result::Result<Vec<u8>, ReadError> {
     let mut bytes = Vec::new();
     file.take(limit + 1)
         .read_to_end(&mut bytes)
@@ -134,14 +140,7 @@ pub(crate) fn read_regular_limited(
 /// Reads at most `limit` bytes, so a huge (or endless, like /dev/zero) file costs nothing.
 fn read_limited(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, ReadError> {
     let file = std::fs::File::open(path).map_err(ReadError::Io)?;
-    let mut bytes = Vec::new();
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(ReadError::Io)?;
-    if bytes.len() as u64 > limit {
-        return Err(ReadError::TooLarge);
-    }
-    Ok(bytes)
+    read_at_most(file, limit)
 }
 
 /// Reads `compute.user_data_file` (when the document names one) relative to the spec's

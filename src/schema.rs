@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::cidr;
 pub use crate::diagnostics::closest;
-use crate::diagnostics::{Diagnostic, Position};
+use crate::diagnostics::{Diagnostic, Position, diagnostic};
 use crate::yaml::{Positions, pointer_segment};
 
 /// The JSON Schema, embedded: it is the contract and `hagen schema` prints it.
@@ -395,16 +395,6 @@ fn condition(location: &str) -> Option<(String, &'static str)> {
         _ => return None,
     };
     Some((format!("{key}: {value}"), branch))
-}
-
-fn diagnostic(file: &str, at: Position, message: String, hint: Option<String>) -> Diagnostic {
-    Diagnostic {
-        file: file.to_string(),
-        line: at.line,
-        column: at.column,
-        message,
-        hint,
-    }
 }
 
 /// Turns one jsonschema error into diagnostics (one per unknown key).

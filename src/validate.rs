@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use crate::checker::{Checker, Site, diagnostic};
-use crate::diagnostics::Diagnostic;
+use crate::checker::{Checker, Site};
+use crate::diagnostics::{Diagnostic, diagnostic};
 use crate::error::{Error, Result};
 use crate::load::LoadedSpec;
 use crate::schema;
@@ -158,7 +158,7 @@ fn semantic(loaded: &LoadedSpec, document: &Value, cut: &[String], file: &str) -
         return Vec::new(); // a schema-valid document deserializes (validate() says so)
     };
     let mut checker = Checker::new(&loaded.positions, file, cut);
-    capacity_rules(&spec, &mut checker);
+    shared_rules(&spec, &mut checker);
     crate::target::rules(&spec, &mut checker);
     // Each environment's overrides applied to the base spec must pass the same rules.
     for (env, overrides) in &spec.environments {
@@ -166,7 +166,7 @@ fn semantic(loaded: &LoadedSpec, document: &Value, cut: &[String], file: &str) -
         merge(&mut merged, overrides);
         if let Ok(env_spec) = Spec::from_document(&merged) {
             checker.environment = Some(env.as_str());
-            capacity_rules(&env_spec, &mut checker);
+            shared_rules(&env_spec, &mut checker);
             crate::target::rules(&env_spec, &mut checker);
         }
         checker.environment = None;
@@ -175,8 +175,21 @@ fn semantic(loaded: &LoadedSpec, document: &Value, cut: &[String], file: &str) -
     checker.into_diagnostics()
 }
 
-/// The rules every target shares: `min_size <= desired_capacity <= max_size`.
-fn capacity_rules(spec: &Spec, c: &mut Checker<'_>) {
+/// The rules every target shares: `min_size <= desired_capacity <= max_size`, and a
+/// health check that times out before the next one starts.
+fn shared_rules(spec: &Spec, c: &mut Checker<'_>) {
+    let health = &spec.load_balancer.health_check;
+    if health.timeout >= health.interval {
+        c.report(
+            Site::Value("/load_balancer/health_check/timeout"),
+            &["/load_balancer/health_check/interval"],
+            format!(
+                "`load_balancer.health_check.timeout` ({}s) must be shorter than `interval` ({}s)",
+                health.timeout, health.interval
+            ),
+            None,
+        );
+    }
     let compute = &spec.compute;
     if compute.min_size > compute.max_size {
         c.report(

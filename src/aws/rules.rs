@@ -147,19 +147,6 @@ pub fn rules(spec: &Spec, c: &mut Checker<'_>) {
         );
     }
 
-    let health = &spec.load_balancer.health_check;
-    if health.timeout >= health.interval {
-        c.report(
-            Site::Value("/load_balancer/health_check/timeout"),
-            &["/load_balancer/health_check/interval"],
-            format!(
-                "`load_balancer.health_check.timeout` ({}s) must be shorter than `interval` ({}s)",
-                health.timeout, health.interval
-            ),
-            None,
-        );
-    }
-
     let database = &spec.database;
     match database.kind {
         DatabaseKind::Rds => {

@@ -74,18 +74,6 @@ pub fn rules(spec: &Spec, c: &mut Checker<'_>) {
             Some("download a larger script from storage at boot"),
         );
     }
-    let health = &spec.load_balancer.health_check;
-    if health.timeout >= health.interval {
-        c.report(
-            Site::Value("/load_balancer/health_check/timeout"),
-            &["/load_balancer/health_check/interval"],
-            format!(
-                "`load_balancer.health_check.timeout` ({}) must be less than `interval` ({})",
-                health.timeout, health.interval
-            ),
-            None,
-        );
-    }
     let lb = &spec.load_balancer;
     if let (Some(min), Some(max)) = (lb.min_capacity, lb.max_capacity)
         && min > max

@@ -4,30 +4,16 @@
 //! rendered module (the generated self-tests check the same on a mocked plan/apply).
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use hagen::spec::HealthCheckPort;
 
 use crate::support;
 
-fn example(name: &str) -> PathBuf {
-    support::repo_root()
-        .join("examples")
-        .join(format!("{name}.yaml"))
-}
-
 fn file(spec: &Path, name: &str) -> String {
     support::render(spec)
         .remove(name)
         .unwrap_or_else(|| panic!("{} renders no {name}", spec.display()))
-}
-
-/// Renders a spec written to a temporary folder.
-fn render_text(yaml: &str) -> hagen::render::Rendered {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("spec.yaml");
-    std::fs::write(&path, yaml).unwrap();
-    support::render(&path)
 }
 
 /// Ports a web server in a boot script listens on: nginx `listen N`, Apache `Listen N`.
@@ -123,7 +109,7 @@ fn every_ec2_example_serves_its_health_check_on_the_app_port() {
 
 #[test]
 fn the_app_data_policy_covers_exactly_the_stacks_data() {
-    let text = file(&example("production"), "app_access.tf");
+    let text = file(&support::example("production"), "app_access.tf");
     for needle in [
         // Buckets: list and object access on the stack's buckets only.
         r#"Action   = "s3:ListBucket""#,
@@ -149,7 +135,7 @@ fn the_app_data_policy_covers_exactly_the_stacks_data() {
     assert!(!text.contains("dynamodb"), "no tables, no DynamoDB access");
     assert!(!text.contains(r#""*""#), "no wildcard resources:\n{text}");
 
-    let text = file(&example("ec2-dynamodb"), "app_access.tf");
+    let text = file(&support::example("ec2-dynamodb"), "app_access.tf");
     for needle in [
         r#"aws_dynamodb_table.this["links"].arn,"#,
         r#""${aws_dynamodb_table.this["links"].arn}/index/by-owner","#,
@@ -164,20 +150,20 @@ fn the_app_data_policy_covers_exactly_the_stacks_data() {
     assert!(!text.contains("rds-db") && !text.contains("secretsmanager"));
 
     // A bucket with its own key: the app needs that key too.
-    let text = file(&example("options"), "app_access.tf");
+    let text = file(&support::example("options"), "app_access.tf");
     assert!(
         text.contains(r#"Resource = concat([aws_kms_key.main.arn], ["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"])"#),
         "{text}"
     );
 
     // ECS: the task role gets the same policy.
-    let text = file(&example("ecs-rds"), "app_access.tf");
+    let text = file(&support::example("ecs-rds"), "app_access.tf");
     assert!(text.contains("role   = aws_iam_role.ecs_task.id"), "{text}");
 }
 
 #[test]
 fn the_connection_facts_are_one_contract() {
-    let text = file(&example("production"), "app_access.tf");
+    let text = file(&support::example("production"), "app_access.tf");
     for line in [
         r#"AWS_REGION       = "eu-west-1""#,
         r#"DB_ENGINE        = "postgres""#,
@@ -197,7 +183,7 @@ fn the_connection_facts_are_one_contract() {
             "production app_access.tf lacks `{line}`:\n{text}"
         );
     }
-    let text = file(&example("ec2-dynamodb"), "app_access.tf");
+    let text = file(&support::example("ec2-dynamodb"), "app_access.tf");
     assert!(
         text.lines()
             .any(|l| l.split_whitespace().collect::<Vec<_>>()
@@ -212,7 +198,7 @@ fn the_connection_facts_are_one_contract() {
 
 #[test]
 fn ecs_gets_the_facts_in_its_environment_and_the_credentials_as_secrets() {
-    let text = file(&example("ecs-rds"), "ecs.tf");
+    let text = file(&support::example("ecs-rds"), "ecs.tf");
     // The spec's own variables win over the stack's of the same name.
     assert!(text.contains(r#"[for name, value in local.app_environment : { name = name, value = value } if !contains(["LOG_LEVEL", "NODE_ENV", "API_SIGNING_KEY", "DATABASE_URL", "DB_USERNAME", "DB_PASSWORD"], name)]"#), "{text}");
     assert!(text.contains(r#"{ name = "DB_USERNAME", valueFrom = "${aws_db_instance.this.master_user_secret[0].secret_arn}:username::" },"#));
@@ -229,7 +215,7 @@ fn ecs_gets_the_facts_in_its_environment_and_the_credentials_as_secrets() {
     assert!(execution.contains(r#"StringEquals = { "kms:ViaService" = "secretsmanager.eu-central-1.${data.aws_partition.current.dns_suffix}" }"#), "{execution}");
 
     // A spec that names DB_PASSWORD itself keeps its own.
-    let rendered = render_text(
+    let rendered = support::render_text(
         "name: api\nregion: eu-west-1\nnetwork:\n  cidr: 10.0.0.0/16\n  availability_zones: [eu-west-1a, eu-west-1b]\ncompute:\n  kind: ecs\n  image: nginx:1.27\n  secrets:\n    DB_PASSWORD: arn:aws:secretsmanager:eu-west-1:123456789012:secret:pw-AbCdEf\n",
     );
     let text = &rendered["ecs.tf"];
@@ -242,7 +228,7 @@ fn ecs_gets_the_facts_in_its_environment_and_the_credentials_as_secrets() {
 
 #[test]
 fn ec2_gets_the_facts_from_parameter_store_in_an_env_file() {
-    let text = file(&example("production"), "compute.tf");
+    let text = file(&support::example("production"), "compute.tf");
     for needle in [
         // One SecureString parameter per fact, under the stack's path.
         "for_each = local.app_environment",
@@ -268,13 +254,13 @@ fn ec2_gets_the_facts_from_parameter_store_in_an_env_file() {
     let user = text.find("10-user-data").unwrap();
     assert!(boot < user, "the boot script must run first");
     // The parts are typed after their first line, so cloud-init runs a #cloud-config too.
-    let rendered = render_text(
+    let rendered = support::render_text(
         "name: web\nregion: eu-west-1\nnetwork:\n  cidr: 10.0.0.0/16\n  availability_zones: [eu-west-1a, eu-west-1b]\ncompute:\n  user_data: |\n    #cloud-config\n    packages: [nginx]\n",
     );
     assert!(rendered["compute.tf"].contains("Content-Type: text/cloud-config;"));
     assert!(rendered["user_data.sh"].starts_with("#cloud-config\n"));
     // Without user data of its own, the archive holds only the boot script.
-    let rendered = render_text(
+    let rendered = support::render_text(
         "name: web\nregion: eu-west-1\nnetwork:\n  cidr: 10.0.0.0/16\n  availability_zones: [eu-west-1a, eu-west-1b]\n",
     );
     assert!(!rendered["compute.tf"].contains("10-user-data"));
@@ -285,7 +271,7 @@ fn ec2_gets_the_facts_from_parameter_store_in_an_env_file() {
 /// spec's, and the module compresses the archive when it would not fit.
 #[test]
 fn the_user_data_stays_under_16_kib() {
-    let text = file(&example("production"), "compute.tf");
+    let text = file(&support::example("production"), "compute.tf");
     let start = text.find("app_user_data = <<EOT\n").unwrap() + "app_user_data = <<EOT\n".len();
     let archive = &text[start..start + text[start..].find("\nEOT\n").unwrap()];
     // The interpolations are at most as long as what they stand for: two 40-character
@@ -301,7 +287,7 @@ fn the_user_data_stays_under_16_kib() {
 
 #[test]
 fn ec2_alarms_on_memory_and_disk_from_the_cloudwatch_agent() {
-    let compute = file(&example("production"), "compute.tf");
+    let compute = file(&support::example("production"), "compute.tf");
     for needle in [
         // The agent may read its configuration through CloudWatchAgentServerPolicy,
         // which allows parameters named AmazonCloudWatch-* only.
@@ -320,12 +306,12 @@ fn ec2_alarms_on_memory_and_disk_from_the_cloudwatch_agent() {
     }
     // Without NAT the agent reaches the EC2 API (the instance's Auto Scaling group)
     // through an interface endpoint.
-    let network = file(&example("options"), "network.tf");
+    let network = file(&support::example("options"), "network.tf");
     assert!(
         network.contains(r#""monitoring", "kms", "secretsmanager", "ec2"])"#),
         "{network}"
     );
-    let monitoring = file(&example("production"), "ec2_monitoring.tf");
+    let monitoring = file(&support::example("production"), "ec2_monitoring.tf");
     for (alarm, metric, threshold) in [
         ("asg_memory_high", "mem_used_percent", "90"),
         ("asg_disk_high", "disk_used_percent", "85"),
@@ -350,14 +336,14 @@ fn ec2_alarms_on_memory_and_disk_from_the_cloudwatch_agent() {
     }
 
     // The thresholds come from the spec.
-    let rendered = render_text(
+    let rendered = support::render_text(
         "name: web\nregion: eu-west-1\nnetwork:\n  cidr: 10.0.0.0/16\n  availability_zones: [eu-west-1a, eu-west-1b]\nmonitoring:\n  memory_high: 75\n  disk_high: 60.5\n",
     );
     let text = &rendered["ec2_monitoring.tf"];
     assert!(text.contains("threshold           = 75\n"), "{text}");
     assert!(text.contains("threshold           = 60.5\n"), "{text}");
     // ECS keeps Container Insights, with the same memory threshold.
-    let rendered = render_text(
+    let rendered = support::render_text(
         "name: web\nregion: eu-west-1\nnetwork:\n  cidr: 10.0.0.0/16\n  availability_zones: [eu-west-1a, eu-west-1b]\ncompute:\n  kind: ecs\n  image: nginx:1.27\nmonitoring:\n  memory_high: 75\n",
     );
     assert!(rendered.values().all(|text| !text.contains("CWAgent")));

@@ -11,23 +11,6 @@ fn minimal() -> Value {
     })
 }
 
-/// Instance paths (JSON pointers) of every schema error: the validate stage turns these
-/// into `file:line:col`, so they must name the offending key, not its parent.
-fn schema_error_paths(document: &Value) -> Vec<String> {
-    let schema: Value = serde_json::from_str(hagen::schema::SCHEMA).unwrap();
-    let validator = jsonschema::options()
-        .should_validate_formats(false)
-        .build(&schema)
-        .unwrap();
-    let mut paths: Vec<String> = validator
-        .iter_errors(document)
-        .map(|err| err.instance_path().to_string())
-        .collect();
-    paths.sort();
-    paths.dedup();
-    paths
-}
-
 #[test]
 fn ec2_keys_under_kind_ecs_are_errors_at_the_key() {
     let mut spec = minimal();
@@ -38,7 +21,7 @@ fn ec2_keys_under_kind_ecs_are_errors_at_the_key() {
         "user_data": "#!/bin/sh"
     });
     assert_eq!(
-        schema_error_paths(&spec),
+        crate::support::schema_error_paths(&spec),
         ["/compute/instance_type", "/compute/user_data"]
     );
 }
@@ -49,7 +32,7 @@ fn ecs_keys_under_kind_ec2_are_errors_at_the_key() {
     // `kind` left out: EC2 is the default and the ECS keys are still rejected.
     spec["compute"] = json!({"image": "nginx", "cpu": 512, "read_only_root_filesystem": false});
     assert_eq!(
-        schema_error_paths(&spec),
+        crate::support::schema_error_paths(&spec),
         [
             "/compute/cpu",
             "/compute/image",
@@ -62,9 +45,9 @@ fn ecs_keys_under_kind_ec2_are_errors_at_the_key() {
 fn kind_ecs_needs_an_image() {
     let mut spec = minimal();
     spec["compute"] = json!({"kind": "ecs"});
-    assert_eq!(schema_error_paths(&spec), ["/compute"]);
+    assert_eq!(crate::support::schema_error_paths(&spec), ["/compute"]);
     spec["compute"]["image"] = "public.ecr.aws/nginx/nginx:1.27".into();
-    assert!(schema_error_paths(&spec).is_empty());
+    assert!(crate::support::schema_error_paths(&spec).is_empty());
 }
 
 #[test]
@@ -78,7 +61,10 @@ fn shared_compute_keys_are_allowed_for_both_kinds() {
         if kind == "ecs" {
             spec["compute"]["image"] = "nginx".into();
         }
-        assert!(schema_error_paths(&spec).is_empty(), "{kind}");
+        assert!(
+            crate::support::schema_error_paths(&spec).is_empty(),
+            "{kind}"
+        );
     }
 }
 
@@ -93,7 +79,7 @@ fn rds_keys_under_kind_dynamodb_are_errors_at_the_key() {
         "tables": [{"name": "sessions", "partition_key": {"name": "id"}}]
     });
     assert_eq!(
-        schema_error_paths(&spec),
+        crate::support::schema_error_paths(&spec),
         ["/database/engine", "/database/multi_az"]
     );
 }
@@ -102,12 +88,12 @@ fn rds_keys_under_kind_dynamodb_are_errors_at_the_key() {
 fn kind_dynamodb_needs_tables_but_rds_may_have_them_too() {
     let mut spec = minimal();
     spec["database"] = json!({"kind": "dynamodb"});
-    assert_eq!(schema_error_paths(&spec), ["/database"]);
+    assert_eq!(crate::support::schema_error_paths(&spec), ["/database"]);
     spec["database"] = json!({
         "kind": "rds", "engine": "postgres",
         "tables": [{"name": "sessions", "partition_key": {"name": "id"}}]
     });
-    assert!(schema_error_paths(&spec).is_empty());
+    assert!(crate::support::schema_error_paths(&spec).is_empty());
 }
 
 // --- semantic rules (positions come from the YAML) ---

@@ -20,21 +20,6 @@ fn minimal_eks() -> Value {
     })
 }
 
-fn schema_error_paths(document: &Value) -> Vec<String> {
-    let schema: Value = serde_json::from_str(hagen::schema::SCHEMA).unwrap();
-    let validator = jsonschema::options()
-        .should_validate_formats(false)
-        .build(&schema)
-        .unwrap();
-    let mut paths: Vec<String> = validator
-        .iter_errors(document)
-        .map(|err| err.instance_path().to_string())
-        .collect();
-    paths.sort();
-    paths.dedup();
-    paths
-}
-
 fn render_json(spec: &Value) -> hagen::render::Rendered {
     let yaml = serde_json::to_string(spec).unwrap();
     let loaded =
@@ -88,7 +73,7 @@ fn ec2_and_ecs_only_keys_under_kind_eks_are_errors_at_the_key() {
     spec["compute"]["secrets"] = json!({"A": "arn:aws:ssm:eu-west-1:123456789012:parameter/a"});
     spec["compute"]["container_health_check"] = json!({"command": ["true"]});
     assert_eq!(
-        schema_error_paths(&spec),
+        crate::support::schema_error_paths(&spec),
         [
             "/compute/container_health_check",
             "/compute/instance_type",
@@ -106,7 +91,7 @@ fn eks_only_keys_under_other_kinds_are_errors_at_the_key() {
         let mut spec = minimal_eks();
         spec["compute"] = compute;
         assert_eq!(
-            schema_error_paths(&spec),
+            crate::support::schema_error_paths(&spec),
             ["/compute/admins", "/compute/public_access_cidrs"]
         );
     }
@@ -120,10 +105,10 @@ fn the_shared_container_keys_apply_to_eks() {
     spec["compute"]["environment"] = json!({"A": "b"});
     spec["compute"]["read_only_root_filesystem"] = json!(false);
     spec["compute"]["log_retention_days"] = json!(30);
-    assert!(schema_error_paths(&spec).is_empty());
+    assert!(crate::support::schema_error_paths(&spec).is_empty());
     let mut no_image = minimal_eks();
     no_image["compute"] = json!({"kind": "eks"});
-    assert_eq!(schema_error_paths(&no_image), ["/compute"]);
+    assert_eq!(crate::support::schema_error_paths(&no_image), ["/compute"]);
 }
 
 #[test]

@@ -2,28 +2,9 @@
 //! backups, monitoring and remote state. Each test renders a spec in memory and reads
 //! the generated HCL back with an HCL parser.
 
-use std::path::Path;
+use hagen::render::Rendered;
 
-use hagen::render::{Rendered, builtin_templates};
-
-const BASE: &str = "name: shop
-region: eu-west-1
-network:
-  cidr: 10.0.0.0/16
-  availability_zones: [eu-west-1a, eu-west-1b]
-";
-
-fn render_yaml(extra: &str) -> Rendered {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = dir.path().join("spec.yaml");
-    std::fs::write(&spec, format!("{BASE}{extra}")).unwrap();
-    hagen::render_file(&spec, &builtin_templates()).expect("spec renders")
-}
-
-fn render_example(name: &str) -> Rendered {
-    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/{name}.yaml"));
-    hagen::render_file(&spec, &builtin_templates()).expect("example renders")
-}
+use crate::support;
 
 /// The body of `resource "KIND" "NAME"` in FILE, if the file and block exist.
 fn resource(rendered: &Rendered, file: &str, kind: &str, name: &str) -> Option<hcl::Body> {
@@ -54,7 +35,7 @@ fn attribute(body: &hcl::Body, key: &str) -> String {
 
 #[test]
 fn database_is_private_encrypted_and_keeps_its_password_out_of_state() {
-    let rendered = render_example("production");
+    let rendered = support::render_example("production");
     let db = resource(&rendered, "database.tf", "aws_db_instance", "this").unwrap();
     assert_eq!(attribute(&db, "publicly_accessible"), "false");
     assert_eq!(attribute(&db, "storage_encrypted"), "true");
@@ -77,7 +58,7 @@ fn database_is_private_encrypted_and_keeps_its_password_out_of_state() {
 
 #[test]
 fn switched_off_database_features_are_skipped_with_a_reason_and_lose_their_role() {
-    let rendered = render_example("options");
+    let rendered = support::render_example("options");
     let text = &rendered["database.tf"];
     assert!(text.contains("#checkov:skip=CKV_AWS_353:"), "{text}");
     assert!(text.contains("#checkov:skip=CKV_AWS_118:"), "{text}");
@@ -95,7 +76,7 @@ fn parameter_group_forces_tls_for_each_engine() {
         ("postgres\n  engine_version: \"14\"", "rds.force_ssl"),
         ("mysql", "require_secure_transport"),
     ] {
-        let rendered = render_yaml(&format!("database:\n  engine: {engine}\n"));
+        let rendered = support::render_base_with(&format!("database:\n  engine: {engine}\n"));
         let group = resource(&rendered, "database.tf", "aws_db_parameter_group", "this").unwrap();
         let forced = group
             .blocks()
@@ -110,7 +91,7 @@ fn parameter_group_forces_tls_for_each_engine() {
 
 #[test]
 fn backup_selection_covers_buckets_and_the_database_only_when_asked() {
-    let production = render_example("production");
+    let production = support::render_example("production");
     let selection = resource(&production, "backup.tf", "aws_backup_selection", "this").unwrap();
     let resources = attribute(&selection, "resources");
     assert!(resources.contains("aws_s3_bucket.this"), "{resources}");
@@ -119,14 +100,14 @@ fn backup_selection_covers_buckets_and_the_database_only_when_asked() {
         "{resources}"
     );
 
-    let buckets_only = render_yaml("storage:\n  buckets:\n    - name: assets\n");
+    let buckets_only = support::render_base_with("storage:\n  buckets:\n    - name: assets\n");
     let selection = resource(&buckets_only, "backup.tf", "aws_backup_selection", "this").unwrap();
     let resources = attribute(&selection, "resources");
     assert!(resources.contains("aws_s3_bucket.this"), "{resources}");
     assert!(!resources.contains("aws_db_instance"), "{resources}");
 
     // Nothing to back up: no vault, no plan, no variable, no output.
-    let nothing = render_yaml("");
+    let nothing = support::render_base_with("");
     assert!(!nothing.contains_key("backup.tf"));
     assert!(!nothing["variables.tf"].contains("variable \"backup_retention_days\""));
     assert!(!nothing["outputs.tf"].contains("backup_vault_name"));
@@ -134,7 +115,7 @@ fn backup_selection_covers_buckets_and_the_database_only_when_asked() {
 
 #[test]
 fn buckets_are_named_per_account_and_use_the_spec_key_when_given() {
-    let rendered = render_example("options");
+    let rendered = support::render_example("options");
     let text = &rendered["storage.tf"];
     assert!(text.contains(
         "bucket        = \"${local.name_prefix}-${each.key}-${data.aws_caller_identity.current.account_id}\""
@@ -142,7 +123,7 @@ fn buckets_are_named_per_account_and_use_the_spec_key_when_given() {
     assert!(text.contains(
         "kms_key_arn                        = \"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab\""
     ));
-    let production = render_example("production");
+    let production = support::render_example("production");
     assert!(
         production["storage.tf"]
             .contains("kms_key_arn                        = aws_kms_key.main.arn")
@@ -159,7 +140,7 @@ fn every_alarm_notifies_the_topic_on_alarm_and_on_recovery() {
         "eks-rds",
         "ec2-dynamodb",
     ] {
-        let rendered = render_example(example);
+        let rendered = support::render_example(example);
         // monitoring.tf and the compute kind's own <kind>_monitoring.tf, and any other file.
         let bodies: Vec<hcl::Body> = rendered
             .iter()
@@ -193,7 +174,7 @@ fn every_alarm_notifies_the_topic_on_alarm_and_on_recovery() {
 
 #[test]
 fn dashboard_and_backend_follow_the_spec() {
-    let production = render_example("production");
+    let production = support::render_example("production");
     assert!(production["monitoring.tf"].contains("resource \"aws_cloudwatch_dashboard\""));
     let backend = &production["backend.tf"];
     assert!(backend.contains("use_lockfile = true"), "{backend}");
@@ -202,7 +183,7 @@ fn dashboard_and_backend_follow_the_spec() {
         "{backend}"
     );
 
-    let minimal = render_example("minimal");
+    let minimal = support::render_example("minimal");
     assert!(!minimal["monitoring.tf"].contains("aws_cloudwatch_dashboard"));
     assert!(!minimal.contains_key("backend.tf"));
 }

@@ -4,15 +4,9 @@
 
 use crate::support;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use hagen::render::{Rendered, builtin_templates};
-
-fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(format!("{name}.yaml"))
-}
 
 fn render(spec: &Path) -> Rendered {
     hagen::render_file(spec, &builtin_templates()).expect("example renders")
@@ -106,16 +100,16 @@ fn checkov_table_lists_every_inline_skip() {
 
 #[test]
 fn http_only_warning_appears_exactly_without_certificate() {
-    let without = render(&example("minimal"));
+    let without = render(&support::example("minimal"));
     assert!(without["README.md"].contains("Warning: HTTP only"));
-    let with = render(&example("production"));
+    let with = render(&support::example("production"));
     assert!(!with["README.md"].contains("Warning: HTTP only"));
     assert!(with["README.md"].contains("port 443"));
 }
 
 #[test]
 fn readme_embeds_the_architecture_diagram() {
-    let rendered = render(&example("production"));
+    let rendered = render(&support::example("production"));
     let readme = &rendered["README.md"];
     let diagram = readme
         .split_once("```mermaid\n")
@@ -138,7 +132,7 @@ fn readme_embeds_the_architecture_diagram() {
     ] {
         assert!(diagram.contains(node), "diagram lacks {node}:\n{diagram}");
     }
-    let minimal = render(&example("minimal"));
+    let minimal = render(&support::example("minimal"));
     let diagram = &minimal["README.md"];
     // Single NAT: only the first zone has one; no buckets, so no backup either.
     assert!(diagram.contains("nat_0[") && !diagram.contains("nat_1["));

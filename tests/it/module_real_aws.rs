@@ -3,28 +3,9 @@
 //! destroys, version floors, and state crossing environments (issue 9). Each test renders
 //! a spec in memory and reads the generated HCL back with an HCL parser.
 
-use std::path::Path;
+use hagen::render::Rendered;
 
-use hagen::render::{Rendered, builtin_templates};
-
-const BASE: &str = "name: shop
-region: eu-west-1
-network:
-  cidr: 10.0.0.0/16
-  availability_zones: [eu-west-1a, eu-west-1b]
-";
-
-fn render_yaml(extra: &str) -> Rendered {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = dir.path().join("spec.yaml");
-    std::fs::write(&spec, format!("{BASE}{extra}")).unwrap();
-    hagen::render_file(&spec, &builtin_templates()).expect("spec renders")
-}
-
-fn render_example(name: &str) -> Rendered {
-    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/{name}.yaml"));
-    hagen::render_file(&spec, &builtin_templates()).expect("example renders")
-}
+use crate::support;
 
 /// The body of the first `KIND "LABEL0" "LABEL1"` block in FILE (labels as given).
 fn block(rendered: &Rendered, file: &str, kind: &str, labels: &[&str]) -> Option<hcl::Body> {
@@ -77,7 +58,7 @@ fn ignored_changes(body: &hcl::Body) -> String {
 #[test]
 fn postgres_15_and_later_leave_force_ssl_at_its_default() {
     let parameters = |version: &str| -> Vec<String> {
-        let rendered = render_yaml(&format!(
+        let rendered = support::render_base_with(&format!(
             "database:\n  engine: postgres\n  engine_version: \"{version}\"\n"
         ));
         let group = resource(&rendered, "database.tf", "aws_db_parameter_group", "this");
@@ -99,7 +80,7 @@ fn postgres_15_and_later_leave_force_ssl_at_its_default() {
 
 #[test]
 fn a_major_engine_upgrade_applies_in_one_go() {
-    let rendered = render_example("production");
+    let rendered = support::render_example("production");
     let db = resource(&rendered, "database.tf", "aws_db_instance", "this");
     assert_eq!(attribute(&db, "allow_major_version_upgrade"), "true");
     assert_eq!(
@@ -117,7 +98,7 @@ fn a_major_engine_upgrade_applies_in_one_go() {
 
 #[test]
 fn each_database_gets_its_own_final_snapshot_name() {
-    let rendered = render_example("production");
+    let rendered = support::render_example("production");
     let db = resource(&rendered, "database.tf", "aws_db_instance", "this");
     let name = attribute(&db, "final_snapshot_identifier");
     assert!(name.contains("timestamp()"), "{name}");
@@ -127,7 +108,7 @@ fn each_database_gets_its_own_final_snapshot_name() {
 
 #[test]
 fn rds_log_exports_go_to_encrypted_expiring_log_groups_made_first() {
-    let rendered = render_example("production");
+    let rendered = support::render_example("production");
     let groups = resource(&rendered, "database.tf", "aws_cloudwatch_log_group", "rds");
     assert_eq!(
         attribute(&groups, "name"),
@@ -159,7 +140,7 @@ fn rds_log_exports_go_to_encrypted_expiring_log_groups_made_first() {
 #[test]
 fn autoscaled_index_capacity_is_not_reset_by_apply() {
     // ec2-dynamodb has a provisioned table with an index.
-    let rendered = render_example("ec2-dynamodb");
+    let rendered = support::render_example("ec2-dynamodb");
     let table = resource(&rendered, "dynamodb.tf", "aws_dynamodb_table", "this");
     let ignored = ignored_changes(&table);
     for attr in ["read_capacity", "write_capacity", "global_secondary_index"] {
@@ -171,7 +152,7 @@ fn autoscaled_index_capacity_is_not_reset_by_apply() {
     assert!(attribute(guard, "condition").contains("self.global_secondary_index"));
 
     // On-demand tables only: nothing is autoscaled, index changes apply as usual.
-    let on_demand = render_yaml(
+    let on_demand = support::render_base_with(
         "database:\n  kind: dynamodb\n  tables:\n    - name: items\n      partition_key: {name: id}\n      global_secondary_indexes:\n        - name: by-owner\n          partition_key: {name: owner}\n",
     );
     let table = resource(&on_demand, "dynamodb.tf", "aws_dynamodb_table", "this");
@@ -180,7 +161,7 @@ fn autoscaled_index_capacity_is_not_reset_by_apply() {
 
 #[test]
 fn index_throttling_has_its_own_alarm_per_index() {
-    let rendered = render_example("ec2-dynamodb");
+    let rendered = support::render_example("ec2-dynamodb");
     let alarm = resource(
         &rendered,
         "monitoring.tf",
@@ -204,7 +185,7 @@ fn index_throttling_has_its_own_alarm_per_index() {
 
 #[test]
 fn an_idle_site_does_not_page() {
-    let rendered = render_example("minimal");
+    let rendered = support::render_example("minimal");
     let alarm = resource(
         &rendered,
         "monitoring.tf",
@@ -217,7 +198,7 @@ fn an_idle_site_does_not_page() {
 #[test]
 fn a_new_port_or_compute_kind_replaces_the_target_group_in_one_apply() {
     let name_of = |compute: &str| {
-        let rendered = render_yaml(compute);
+        let rendered = support::render_base_with(compute);
         let group = resource(&rendered, "load_balancer.tf", "aws_lb_target_group", "app");
         let lifecycle = nested(&group, "lifecycle");
         assert_eq!(attribute(&lifecycle[0], "create_before_destroy"), "true");
@@ -236,7 +217,7 @@ fn a_new_port_or_compute_kind_replaces_the_target_group_in_one_apply() {
 
 #[test]
 fn account_global_names_carry_the_region() {
-    let rendered = render_example("production");
+    let rendered = support::render_example("production");
     assert!(
         rendered["main.tf"].contains("global_name_prefix = \"${local.name_prefix}-eu-west-1\"")
     );
@@ -272,27 +253,31 @@ fn required_version(rendered: &Rendered) -> String {
 fn required_version_states_the_real_floor() {
     // use_lockfile: Terraform 1.10 / OpenTofu 1.10.
     assert_eq!(
-        required_version(&render_example("production")),
+        required_version(&support::render_example("production")),
         "\">=1.10.0\""
     );
     // mock_provider in the self-tests: 1.7.
     assert_eq!(
-        required_version(&render_yaml("self_tests: true\n")),
+        required_version(&support::render_base_with("self_tests: true\n")),
         "\">=1.7.0\""
     );
     // ...and for_each in the import block that adopts RDS log groups: 1.7 too.
     assert_eq!(
-        required_version(&render_yaml("self_tests: false\n")),
+        required_version(&support::render_base_with("self_tests: false\n")),
         "\">=1.7.0\""
     );
     let no_rds = "self_tests: false\ndatabase:\n  kind: dynamodb\n  tables:\n    - name: items\n      partition_key: {name: id}\n";
-    assert_eq!(required_version(&render_yaml(no_rds)), "\">=1.6.0\"");
+    assert_eq!(
+        required_version(&support::render_base_with(no_rds)),
+        "\">=1.6.0\""
+    );
 }
 
 #[test]
 fn with_environments_the_backend_takes_bucket_and_key_only_from_the_environment_file() {
-    let rendered =
-        render_yaml("state:\n  bucket: acme-state\nenvironments:\n  dev: {}\n  prod: {}\n");
+    let rendered = support::render_base_with(
+        "state:\n  bucket: acme-state\nenvironments:\n  dev: {}\n  prod: {}\n",
+    );
     let body = hcl::parse(&rendered["backend.tf"]).unwrap();
     let terraform = body
         .blocks()
@@ -316,6 +301,6 @@ fn with_environments_the_backend_takes_bucket_and_key_only_from_the_environment_
     assert!(readme.contains("-backend-config=environments/dev.s3.tfbackend"));
 
     // Without environments the one state stays fully configured.
-    let single = render_yaml("state:\n  bucket: acme-state\n");
+    let single = support::render_base_with("state:\n  bucket: acme-state\n");
     assert!(single["backend.tf"].contains("key          = \"shop/"));
 }

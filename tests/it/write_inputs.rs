@@ -9,14 +9,6 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn example(name: &str) -> PathBuf {
-    repo().join("examples").join(format!("{name}.yaml"))
-}
-
 /// Runs hagen with `args`, failing the test if it does not finish within `limit`.
 fn run_within(limit: Duration, args: &[&std::ffi::OsStr]) -> Output {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("hagen"))
@@ -53,7 +45,7 @@ fn mkfifo(path: &Path) {
 #[test]
 fn a_fifo_as_user_data_file_is_refused_at_its_line_without_hanging() {
     let dir = tempfile::tempdir().unwrap();
-    let spec_text = std::fs::read_to_string(example("options"))
+    let spec_text = std::fs::read_to_string(crate::support::example("options"))
         .unwrap()
         .replace(
             "user_data_file: blog-user-data.sh",
@@ -100,7 +92,7 @@ fn a_fifo_in_the_templates_folder_is_refused_without_hanging() {
         Duration::from_secs(30),
         &[
             "render".as_ref(),
-            example("minimal").as_os_str(),
+            crate::support::example("minimal").as_os_str(),
             "-o".as_ref(),
             out.path().as_os_str(),
             "--templates".as_ref(),
@@ -122,7 +114,7 @@ fn render_with_template(name: &str, source: &str, limit: Duration) -> (Output, P
         limit,
         &[
             "render".as_ref(),
-            example("minimal").as_os_str(),
+            crate::support::example("minimal").as_os_str(),
             "-o".as_ref(),
             out.path().as_os_str(),
             "--templates".as_ref(),
@@ -184,12 +176,12 @@ fn a_user_template_rendering_invalid_hcl_is_named_with_the_line_of_its_output() 
 fn whole_numbers_written_as_floats_mean_those_numbers() {
     let dir = tempfile::tempdir().unwrap();
     for name in ["options", "ecs-rds", "production", "ec2-dynamodb"] {
-        let text = std::fs::read_to_string(example(name)).unwrap();
+        let text = std::fs::read_to_string(crate::support::example(name)).unwrap();
         let floats = integers_as(&text, |n| format!("{n}.0"));
         assert_ne!(floats, text, "{name} has no integers");
         let spec = dir.path().join(format!("{name}.yaml"));
         std::fs::write(&spec, &floats).unwrap();
-        copy_neighbours(&example(name), dir.path());
+        copy_neighbours(&crate::support::example(name), dir.path());
         let as_floats = hagen::render_spec(&spec, None).unwrap();
         std::fs::write(&spec, &text).unwrap();
         let as_integers = hagen::render_spec(&spec, None).unwrap();
@@ -261,7 +253,7 @@ proptest! {
         picks in prop::collection::vec(0usize..ODD_NUMBERS.len(), 1..40),
     ) {
         let name = ["options", "ecs-rds", "production", "ec2-dynamodb"][example_index];
-        let text = std::fs::read_to_string(example(name)).unwrap();
+        let text = std::fs::read_to_string(crate::support::example(name)).unwrap();
         let counter = std::cell::Cell::new(0);
         let spec_text = integers_as(&text, |original| {
             let i = counter.get();
@@ -272,7 +264,7 @@ proptest! {
             }
         });
         let dir = tempfile::tempdir().unwrap();
-        copy_neighbours(&example(name), dir.path());
+        copy_neighbours(&crate::support::example(name), dir.path());
         let spec = dir.path().join("app.yaml");
         std::fs::write(&spec, &spec_text).unwrap();
         if let Err(err) = hagen::render_spec(&spec, None) {

@@ -13,14 +13,6 @@ use std::process::Output;
 use assert_cmd::Command;
 use proptest::prelude::*;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn example(name: &str) -> PathBuf {
-    repo().join("examples").join(format!("{name}.yaml"))
-}
-
 fn hagen() -> Command {
     let mut cmd = Command::cargo_bin("hagen").unwrap();
     cmd.env_remove("HAGEN_TEMPLATES")
@@ -32,7 +24,10 @@ fn hagen() -> Command {
 
 fn render_cli(spec: &str, out: &Path, faults: &[(&str, u64)]) -> Output {
     let mut cmd = hagen();
-    cmd.arg("render").arg(example(spec)).arg("-o").arg(out);
+    cmd.arg("render")
+        .arg(crate::support::example(spec))
+        .arg("-o")
+        .arg(out);
     for (name, value) in faults {
         cmd.env(name, value.to_string());
     }
@@ -42,7 +37,7 @@ fn render_cli(spec: &str, out: &Path, faults: &[(&str, u64)]) -> Output {
 fn check_cli(spec: &str, out: &Path) -> Output {
     hagen()
         .arg("check")
-        .arg(example(spec))
+        .arg(crate::support::example(spec))
         .arg("-o")
         .arg(out)
         .output()
@@ -112,7 +107,7 @@ fn rendered(spec: &str) -> hagen::render::Rendered {
     let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
     cache
         .entry(spec.to_string())
-        .or_insert_with(|| hagen::render_spec(&example(spec), None).unwrap())
+        .or_insert_with(|| hagen::render_spec(&crate::support::example(spec), None).unwrap())
         .clone()
 }
 
@@ -134,7 +129,7 @@ fn undisturbed(spec: &str, before: &BTreeMap<String, Vec<u8>>) -> BTreeMap<Strin
 fn prepared(old: &str) -> tempfile::TempDir {
     let dir = scratch();
     let mut output = rendered(old);
-    hagen::manifest::add(&mut output, &example(old), dir.path(), None);
+    hagen::manifest::add(&mut output, &crate::support::example(old), dir.path(), None);
     hagen::write::write(&output, dir.path()).unwrap();
     std::fs::write(dir.path().join("mine.tf"), "# my own\n").unwrap();
     std::fs::create_dir(dir.path().join(".terraform")).unwrap();
@@ -318,7 +313,7 @@ fn concurrent_renders_of_different_specs_never_mix_and_check_never_fails_midway(
         let render = |spec: &str| {
             spawn(&[
                 "render".as_ref(),
-                example(spec).as_os_str(),
+                crate::support::example(spec).as_os_str(),
                 "-o".as_ref(),
                 out.as_os_str(),
             ])
@@ -332,7 +327,7 @@ fn concurrent_renders_of_different_specs_never_mix_and_check_never_fails_midway(
         let b = render(second);
         let c = spawn(&[
             "check".as_ref(),
-            example(NEW).as_os_str(),
+            crate::support::example(NEW).as_os_str(),
             "-o".as_ref(),
             out.as_os_str(),
         ]);
@@ -363,8 +358,8 @@ fn a_folder_swapped_for_a_symlink_mid_run_never_leads_outside() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("infra");
     let outside = tempfile::tempdir().unwrap();
-    let old = hagen::render_spec(&example(OLD), None).unwrap();
-    let new = hagen::render_spec(&example(NEW), None).unwrap();
+    let old = hagen::render_spec(&crate::support::example(OLD), None).unwrap();
+    let new = hagen::render_spec(&crate::support::example(NEW), None).unwrap();
     hagen::write::write(&old, &out).unwrap();
     // Bait: files that look generated, where the output's `tests/` files would be.
     for (rel, text) in old.iter().filter(|(rel, _)| rel.starts_with("tests/")) {
@@ -411,7 +406,7 @@ fn trailing_slash_or_dot_does_not_bypass_the_output_symlink_rule() {
         let run = hagen()
             .current_dir(dir.path())
             .arg("render")
-            .arg(example(NEW))
+            .arg(crate::support::example(NEW))
             .args(["-o", form])
             .output()
             .unwrap();
@@ -458,8 +453,8 @@ fn in_mount_namespace(script: &str) -> Option<Output> {
     }
     cmd.args(["-m", "sh", "-ec", script])
         .env("HAGEN", assert_cmd::cargo::cargo_bin("hagen"))
-        .env("SPEC_A", example(OLD))
-        .env("SPEC_B", example(NEW))
+        .env("SPEC_A", crate::support::example(OLD))
+        .env("SPEC_B", crate::support::example(NEW))
         .env_remove("HAGEN_FAULT_AFTER_OPS")
         .env_remove("HAGEN_FAULT_ERROR_AT");
     Some(cmd.output().unwrap())
@@ -629,7 +624,7 @@ fn a_second_render_waits_for_the_lock_and_says_so() {
     rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).unwrap();
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("hagen"))
         .arg("render")
-        .arg(example(NEW))
+        .arg(crate::support::example(NEW))
         .arg("-o")
         .arg(&out)
         .env_remove("HAGEN_FAULT_AFTER_OPS")

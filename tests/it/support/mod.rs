@@ -97,6 +97,54 @@ pub fn render(spec: &Path) -> hagen::render::Rendered {
     try_render(spec).unwrap_or_else(|message| panic!("{message}"))
 }
 
+/// `examples/<name>.yaml`.
+pub fn example(name: &str) -> PathBuf {
+    repo_root().join("examples").join(format!("{name}.yaml"))
+}
+
+/// Renders `examples/<name>.yaml`, in memory; panics on failure.
+pub fn render_example(name: &str) -> hagen::render::Rendered {
+    render(&example(name))
+}
+
+/// Renders spec text (written to a temporary `spec.yaml`), in memory; panics on failure.
+pub fn render_text(yaml: &str) -> hagen::render::Rendered {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spec.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    render(&path)
+}
+
+/// The smallest valid spec (two zones in eu-west-1); tests append sections to it.
+pub const BASE_SPEC: &str = "name: shop
+region: eu-west-1
+network:
+  cidr: 10.0.0.0/16
+  availability_zones: [eu-west-1a, eu-west-1b]
+";
+
+/// Renders [`BASE_SPEC`] followed by `extra` (more top-level sections), in memory.
+pub fn render_base_with(extra: &str) -> hagen::render::Rendered {
+    render_text(&format!("{BASE_SPEC}{extra}"))
+}
+
+/// Instance paths (JSON pointers) of every schema error of `document`: the validate stage
+/// turns these into `file:line:col`, so they must name the offending key, not its parent.
+pub fn schema_error_paths(document: &serde_json::Value) -> Vec<String> {
+    let schema: serde_json::Value = serde_json::from_str(hagen::schema::SCHEMA).unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(false)
+        .build(&schema)
+        .unwrap();
+    let mut paths: Vec<String> = validator
+        .iter_errors(document)
+        .map(|err| err.instance_path().to_string())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
 /// Writes rendered files under `dir`, which is emptied first.
 pub fn write_fresh(rendered: &hagen::render::Rendered, dir: &Path) {
     if dir.exists() {
