@@ -13,6 +13,28 @@ pub fn is_ipv4_cidr(text: &str) -> bool {
     crate::cidr::parse(text).is_ok()
 }
 
+/// The spec's validator, generated from `schemas/hagen.schema.json` when hagen is built
+/// (jsonschema's `validator` macro), with the formats [`all`] lists: building one at run
+/// time took a third of every run (docs/bench.md). It lives here, with the format
+/// registry, because it names every target's formats. A test in `schema.rs` checks that
+/// it and a validator built at run time from the schema and [`all`] find the same errors
+/// in every fixture and a few thousand mutations of the examples.
+#[jsonschema::validator(
+    path = "schemas/hagen.schema.json",
+    validate_formats = true,
+    formats = {
+        "ipv4-cidr" => crate::formats::is_ipv4_cidr,
+        "aws-region" => crate::aws::formats::is_aws_region,
+        "aws-availability-zone" => crate::aws::formats::is_availability_zone,
+        "acm-certificate-arn" => crate::aws::formats::is_acm_certificate_arn,
+        "kms-key-arn" => crate::aws::formats::is_kms_key_arn,
+        "secret-arn" => crate::aws::formats::is_secret_arn,
+        "azure-region" => crate::azure::regions::has_availability_zones,
+        "key-vault-secret-id" => crate::azure::formats::is_key_vault_secret_id,
+    }
+)]
+pub struct SpecSchema;
+
 /// Every format the schema uses.
 pub fn all() -> impl Iterator<Item = &'static (&'static str, FormatCheck)> {
     NEUTRAL

@@ -60,31 +60,46 @@ pub fn model_from_loaded(loaded: &load::LoadedSpec) -> Result<model::Model> {
 /// Everything `hagen render` does short of writing, with the templates of the spec's
 /// target overlaid by `template_dir` when given: the files, in memory.
 ///
-/// Two cores share the work: this one builds the schema's validator (the largest single
-/// step, and it needs nothing from the spec) while a second reads the spec and compiles
-/// the templates of the target it declares. Errors come in the same order as one step
-/// after the other: the spec's first, then the templates'.
+/// Two cores share the work: once the spec is read, a second one compiles the templates
+/// of the target the spec declares, last first, while this one validates the spec and
+/// builds the model; the render then compiles, from the first, whatever is left
+/// ([`render::render_in`]). Errors come in the same order as one step after the other:
+/// the spec's first, then the templates'.
 pub fn render_spec(spec_path: &Path, template_dir: Option<&Path>) -> Result<render::Rendered> {
-    let read = || {
-        let loaded = load::load(spec_path)?;
-        let declared = target::declared(&loaded.document);
-        let compiled = compile_templates(declared, template_dir);
-        // The schema view validation reads defaults and hints from.
-        schema::schema();
-        Ok::<_, Error>((loaded, declared, compiled))
-    };
+    let loaded = load::load(spec_path)?;
+    let declared = target::declared(&loaded.document);
+    let model_ready = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
-        let reader = std::thread::Builder::new().spawn_scoped(scope, read);
-        schema::prepare();
-        let (loaded, declared, compiled) = match reader {
-            Ok(reader) => match reader.join() {
-                Ok(read) => read?,
+        let compile = || {
+            let compiled = compile_templates(declared, template_dir);
+            if let Ok((set, env)) = &compiled {
+                let names = set
+                    .sources
+                    .keys()
+                    .rev()
+                    .filter(|name| templates::is_rendered(name));
+                for name in names {
+                    if model_ready.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
+                    // A template that does not compile is reported by the render, in order.
+                    let _ = env.get_template(name);
+                }
+            }
+            compiled
+        };
+        let compiler = std::thread::Builder::new().spawn_scoped(scope, compile);
+        let model = model_from_loaded(&loaded);
+        model_ready.store(true, std::sync::atomic::Ordering::Relaxed);
+        let model = model?;
+        let compiled = match compiler {
+            Ok(compiler) => match compiler.join() {
+                Ok(compiled) => compiled,
                 Err(panic) => std::panic::resume_unwind(panic),
             },
             // No second thread to be had (a process or memory limit): one core does it all.
-            Err(_) => read()?,
+            Err(_) => compile(),
         };
-        let model = model_from_loaded(&loaded)?;
         // A spec is valid only with a target hagen knows, so this is the declared one;
         // compiling again keeps it right should the two ever differ.
         let (set, env) = if model.target == declared {

@@ -105,10 +105,22 @@ fn environment_with(
     env.add_filter("hcl_string", |value: String| hcl_string(&value));
     // Markdown helpers of the module README.
     crate::module_docs::register(&mut env);
-    for (name, source) in sources {
+    // The user's templates are compiled now, so a mistake in one is reported even when
+    // this spec does not render it. The built-in ones (tested) are compiled when first
+    // used: a spec renders only its target's and its kinds' templates, and the render
+    // compiles them on every core (`render_outputs`).
+    for (name, source) in sources.iter().filter(|(name, _)| files.contains_key(*name)) {
         env.add_template_owned(name.clone(), source.clone())
             .map_err(|err| RenderError::Template(describe_in(&err, files)))?;
     }
+    let builtin: std::sync::Arc<TemplateSources> = std::sync::Arc::new(
+        sources
+            .iter()
+            .filter(|(name, _)| !files.contains_key(*name))
+            .map(|(name, source)| (name.clone(), source.clone()))
+            .collect(),
+    );
+    env.set_loader(move |name| Ok(builtin.get(name).cloned()));
     Ok(env)
 }
 
@@ -163,18 +175,21 @@ pub fn render_in(
         .keys()
         .filter(|name| is_rendered(name))
         .partition(|name| output_path(name).ends_with(".md"));
-    let mut produced = Vec::with_capacity(files_first.len());
-    for name in files_first {
-        if let Some(text) = out.produce(name, output_path(name), &context)? {
-            produced.push((name.as_str(), output_path(name).to_string(), text));
+    // Compiling, rendering and parsing the files is most of a render: it is spread over
+    // the cores, and the results are taken in template order, so the outputs, the first
+    // error and the module's tables are the same as one file after the other (template
+    // errors first, then files that do not parse).
+    let outputs = render_outputs(env, files, &model.spec_file, &files_first, &context);
+    let mut taken = Vec::with_capacity(outputs.len());
+    for (name, output) in files_first.iter().zip(outputs) {
+        if let Some(output) = output? {
+            out.count(name, output.raw_len, output.text.len())?;
+            taken.push(output);
         }
     }
-    // Parsing is the largest part of a render: the files are parsed on every core, then
-    // taken in template order, so the first error and the module's tables are the same
-    // as when parsed one by one.
-    let parsed = parse_all(&produced, files);
-    for ((_, path, text), body) in produced.into_iter().zip(parsed) {
-        out.accept(path, text, body?);
+    for output in taken {
+        let body = output.parsed?;
+        out.accept(output_path(&output.name).to_string(), output.text, body);
     }
     let per_env: Vec<&String> = sources
         .keys()
@@ -203,68 +218,120 @@ pub fn render_in(
     Ok(out.rendered)
 }
 
-/// [`check_hcl`] of every output, in order, spread over the available cores: each
-/// thread takes the next unparsed file, largest first, until none is left, so a helper
-/// thread the scheduler starts late simply parses fewer.
-fn parse_all(
-    outputs: &[(&str, String, String)],
+/// One template's output, as a worker of [`render_outputs`] leaves it.
+struct RenderedTemplate {
+    name: String,
+    /// Bytes the template printed (the header not counted).
+    raw_len: usize,
+    /// With its header.
+    text: String,
+    /// [`check_hcl`] of `text`.
+    parsed: Result<Option<hcl::Body>, RenderError>,
+}
+
+/// Every template of `names` rendered (compiled first if it was not yet) and, when it
+/// prints more than whitespace, given its header and parsed: by as many threads as there
+/// are cores (at most [`MAX_RENDER_THREADS`]), each taking the next template in order
+/// until none is left. Results come back in `names`' order; `None` for an output that
+/// is only whitespace. Workers stop taking templates once the outputs pass
+/// [`MAX_TOTAL_BYTES`] in all (so fewer results come back): every template before the
+/// last one taken has been rendered, so the caller, counting in order
+/// ([`RenderRun::count`]), finds the limit where one thread would.
+fn render_outputs(
+    env: &Environment<'static>,
     files: &TemplateFiles,
-) -> Vec<Result<Option<hcl::Body>, RenderError>> {
+    spec_file: &str,
+    names: &[&String],
+    context: &Value,
+) -> Vec<Result<Option<RenderedTemplate>, RenderError>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let total = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        while total.load(Ordering::Relaxed) <= MAX_TOTAL_BYTES
+            && let Some(&name) = names.get(next.fetch_add(1, Ordering::Relaxed))
+        {
+            let output = render_one(env, files, name, context, MAX_FILE_BYTES).map(|raw| {
+                raw.map(|raw| {
+                    let path = output_path(name);
+                    let text = with_header(path, &raw, spec_file);
+                    total.fetch_add(text.len(), Ordering::Relaxed);
+                    RenderedTemplate {
+                        parsed: check_hcl(name, path, &text, files),
+                        name: name.clone(),
+                        raw_len: raw.len(),
+                        text,
+                    }
+                })
+            });
+            done.push((name, output));
+        }
+        done
+    };
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
-        .min(MAX_PARSE_THREADS);
-    let total: usize = outputs.iter().map(|(_, _, text)| text.len()).sum();
-    if threads == 1 || total < MIN_PARALLEL_BYTES {
-        return outputs
-            .iter()
-            .map(|(name, path, text)| check_hcl(name, path, text, files))
-            .collect();
-    }
-    let mut largest_first: Vec<usize> = (0..outputs.len()).collect();
-    largest_first.sort_by_key(|&index| std::cmp::Reverse(outputs[index].2.len()));
-    let taken = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut parsed = Vec::new();
-        while let Some(&index) =
-            largest_first.get(taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-        {
-            let (name, path, text) = &outputs[index];
-            parsed.push((index, check_hcl(name, path, text, files)));
-        }
-        parsed
-    };
-    let mut results: Vec<Option<Result<Option<hcl::Body>, RenderError>>> =
-        std::iter::repeat_with(|| None)
-            .take(outputs.len())
-            .collect();
-    std::thread::scope(|scope| {
+        .min(MAX_RENDER_THREADS);
+    let mut done = std::thread::scope(|scope| {
         // A helper the system refuses (a process or memory limit) is simply not there:
-        // the calling thread then takes the files it would have.
+        // the calling thread then takes the templates it would have.
         let helpers: Vec<_> = (1..threads)
             .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
             .collect();
-        let mut parsed = work();
+        let mut done = work();
         for helper in helpers {
             match helper.join() {
-                Ok(more) => parsed.extend(more),
-                // A panic in the parser is a bug; let it surface as one.
+                Ok(more) => done.extend(more),
+                // A panic in a template function or the parser is a bug; let it surface.
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        for (index, result) in parsed {
-            results[index] = Some(result);
-        }
+        done
     });
-    results
-        .into_iter()
-        .map(|result| result.expect("every output is taken by one thread"))
-        .collect()
+    let position: BTreeMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(index, name)| (name.as_str(), index))
+        .collect();
+    done.sort_by_key(|(name, _)| position[name.as_str()]);
+    done.into_iter().map(|(_, output)| output).collect()
 }
 
-/// At most this many threads parse; more gain nothing on a few dozen files.
-const MAX_PARSE_THREADS: usize = 4;
-/// Below this many bytes of output, one thread parses everything.
-const MIN_PARALLEL_BYTES: usize = 32 * 1024;
+/// Template `name` rendered with `context`, at most `limit` bytes; `None` when it prints
+/// only whitespace (a template can decide by itself that its file does not apply).
+fn render_one(
+    env: &Environment<'static>,
+    files: &TemplateFiles,
+    name: &str,
+    context: &Value,
+    limit: usize,
+) -> Result<Option<String>, RenderError> {
+    let template = env
+        .get_template(name)
+        .map_err(|err| RenderError::Template(describe_in(&err, files)))?;
+    let text = render_bounded(&template, context, limit).map_err(|err| match err {
+        Bounded::Jinja(err) => RenderError::Template(describe_in(&err, files)),
+        Bounded::TooLarge(limit) => too_large(name, files, limit),
+    })?;
+    Ok(Some(text).filter(|text| !text.trim().is_empty()))
+}
+
+/// The error of template `name` printing more than `limit` bytes.
+fn too_large(name: &str, files: &TemplateFiles, limit: usize) -> RenderError {
+    RenderError::Template(format!(
+        "{}: renders more than {} MiB{}; a module file is a few KiB (a loop that never ends?)",
+        template_label(name, files),
+        limit.div_ceil(1024 * 1024),
+        if limit < MAX_FILE_BYTES {
+            " (the rest of the total output limit)"
+        } else {
+            ""
+        }
+    ))
+}
+
+/// At most this many threads render; more gain nothing on a few dozen files.
+const MAX_RENDER_THREADS: usize = 4;
 
 /// The files of one render as they are produced, and the module text the documents
 /// phase reads.
@@ -296,36 +363,24 @@ impl RenderRun<'_> {
         path: &str,
         context: &Value,
     ) -> Result<Option<String>, RenderError> {
-        let files = self.files;
-        let template = self
-            .env
-            .get_template(name)
-            .map_err(|err| RenderError::Template(describe_in(&err, files)))?;
-        let text = render_bounded(
-            &template,
-            context,
-            MAX_FILE_BYTES.min(MAX_TOTAL_BYTES - self.total),
-        )
-        .map_err(|err| match err {
-            Bounded::Jinja(err) => RenderError::Template(describe_in(&err, files)),
-            Bounded::TooLarge(limit) => RenderError::Template(format!(
-                "{}: renders more than {} MiB{}; a module file is a few KiB (a loop \
-                     that never ends?)",
-                template_label(name, files),
-                limit.div_ceil(1024 * 1024),
-                if limit < MAX_FILE_BYTES {
-                    " (the rest of the total output limit)"
-                } else {
-                    ""
-                }
-            )),
-        })?;
-        if text.trim().is_empty() {
+        let limit = MAX_FILE_BYTES.min(MAX_TOTAL_BYTES - self.total);
+        let Some(raw) = render_one(self.env, self.files, name, context, limit)? else {
             return Ok(None);
-        }
-        let text = with_header(path, &text, self.spec_file);
-        self.total += text.len();
+        };
+        let text = with_header(path, &raw, self.spec_file);
+        self.count(name, raw.len(), text.len())?;
         Ok(Some(text))
+    }
+
+    /// Counts an output of template `name` (`raw_len` bytes printed, `len` with its header)
+    /// against [`MAX_TOTAL_BYTES`].
+    fn count(&mut self, name: &str, raw_len: usize, len: usize) -> Result<(), RenderError> {
+        let rest = MAX_TOTAL_BYTES - self.total;
+        if raw_len > rest {
+            return Err(too_large(name, self.files, rest));
+        }
+        self.total = (self.total + len).min(MAX_TOTAL_BYTES);
+        Ok(())
     }
 
     /// Takes a produced, checked output into the render (and its HCL into the module

@@ -67,24 +67,22 @@ fn inline_refs(root: &Value, node: &Value) -> Value {
     }
 }
 
-/// Builds the schema's validator now: building it is about a quarter of a render's work
-/// and needs nothing from the spec, so [`crate::render_spec`] builds it while a second
-/// core reads the spec and compiles the templates.
-pub fn prepare() {
-    validator();
+/// Every schema error of `document`, in the schema's order.
+fn schema_errors(document: &Value) -> impl Iterator<Item = jsonschema::ValidationError<'_>> {
+    crate::formats::SpecSchema::iter_errors(document)
 }
 
-fn validator() -> &'static jsonschema::Validator {
-    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
-    VALIDATOR.get_or_init(|| {
-        let mut options = jsonschema::options().should_validate_formats(true);
-        for (name, check) in crate::formats::all() {
-            options = options.with_format(*name, *check);
-        }
-        options
-            .build(schema_as_written())
-            .expect("the embedded schema compiles (checked by a test)")
-    })
+/// A validator built at run time from the schema as written and [`crate::formats::all`]:
+/// what the generated one must agree with (tests), and what `hagen schema` users get
+/// from any other JSON Schema tool.
+pub fn runtime_validator() -> jsonschema::Validator {
+    let mut options = jsonschema::options().should_validate_formats(true);
+    for (name, check) in crate::formats::all() {
+        options = options.with_format(*name, *check);
+    }
+    options
+        .build(schema_as_written())
+        .expect("the embedded schema compiles (checked by a test)")
 }
 
 /// Every schema error of a document, in words, at its position. `source` is the spec's
@@ -95,8 +93,7 @@ pub fn errors(
     file: &str,
     source: &str,
 ) -> Vec<Diagnostic> {
-    validator()
-        .iter_errors(document)
+    schema_errors(document)
         .flat_map(|error| {
             let mut found = describe(&error, document, positions, file);
             if let Some(hint) = quote_hint(&error, document, positions, source) {
@@ -126,22 +123,22 @@ pub enum InvalidPart {
 /// Every part of a document that breaks the schema.
 pub fn invalid_parts(document: &Value) -> Vec<InvalidPart> {
     let mut parts = Vec::new();
-    for error in validator().iter_errors(document) {
+    for error in schema_errors(document) {
         let pointer = error.instance_path().as_str().to_string();
         let location = error.schema_path().as_str().to_string();
+        if let Some((key, ..)) = property_name_error(&error) {
+            parts.push(InvalidPart::Remove(format!(
+                "{pointer}/{}",
+                pointer_segment(&key)
+            )));
+            continue;
+        }
         match error.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected } => parts.extend(
                 unexpected
                     .iter()
                     .map(|key| InvalidPart::Remove(format!("{pointer}/{}", pointer_segment(key)))),
             ),
-            ValidationErrorKind::PropertyNames { error: inner } => {
-                let key = inner.instance().as_str().unwrap_or_default().to_string();
-                parts.push(InvalidPart::Remove(format!(
-                    "{pointer}/{}",
-                    pointer_segment(&key)
-                )));
-            }
             ValidationErrorKind::Required { property } => {
                 let key = short(property);
                 // The key's own schema: where the requirement is, or (for a requirement
@@ -398,6 +395,63 @@ fn condition(location: &str) -> Option<(String, &'static str)> {
 }
 
 /// Turns one jsonschema error into diagnostics (one per unknown key).
+/// A map key that breaks the map's `propertyNames`, and the key's own error kind (its
+/// pattern, its length). The generated validator reports the key's error at the map, under
+/// `.../propertyNames/...` in the schema, with the key as the instance; a validator built
+/// at run time wraps it in a `PropertyNames` error. Both mean the same.
+fn property_name_error<'e>(
+    error: &'e jsonschema::ValidationError<'_>,
+) -> Option<(String, &'e ValidationErrorKind, String)> {
+    match error.kind() {
+        ValidationErrorKind::PropertyNames { error: inner } => Some((
+            inner.instance().as_str()?.to_string(),
+            inner.kind(),
+            inner.to_string(),
+        )),
+        kind if error.schema_path().as_str().contains("/propertyNames/") => Some((
+            error.instance().as_str()?.to_string(),
+            kind,
+            error.to_string(),
+        )),
+        _ => None,
+    }
+}
+
+/// The key `key` is not allowed in the map at `pointer`, in words, at the key.
+fn describe_property_name(
+    (key, kind, message): (&str, &ValidationErrorKind, String),
+    pointer: &str,
+    location: &str,
+    positions: &Positions,
+    file: &str,
+) -> Diagnostic {
+    let key_pointer = format!("{pointer}/{}", pointer_segment(key));
+    let rule = match kind {
+        ValidationErrorKind::Pattern { pattern } => format!("it must match `{pattern}`"),
+        ValidationErrorKind::MaxLength { limit } => {
+            format!("it is longer than {limit} characters")
+        }
+        ValidationErrorKind::MinLength { .. } => "it is empty".to_string(),
+        _ => message,
+    };
+    diagnostic(
+        file,
+        positions.key(&key_pointer),
+        format!(
+            "the key `{key}` is not allowed in {}: {rule}",
+            section(&display_path(pointer))
+        ),
+        // The map's own description says what its keys are.
+        location
+            .split("/propertyNames")
+            .next()
+            .and_then(schema_node)
+            .and_then(|map| map.get("description"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    )
+}
+
 fn describe(
     error: &jsonschema::ValidationError<'_>,
     document: &Value,
@@ -411,6 +465,15 @@ fn describe(
     let path = display_path(&pointer);
     let at = positions.value(&pointer);
     let one = |message: String, hint: Option<String>| vec![diagnostic(file, at, message, hint)];
+    if let Some((key, kind, message)) = property_name_error(error) {
+        return vec![describe_property_name(
+            (&key, kind, message),
+            &pointer,
+            &location,
+            positions,
+            file,
+        )];
+    }
     match error.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             let allowed: Vec<&str> = keyword_owner
@@ -644,36 +707,6 @@ fn describe(
                 None => one(format!("`{path}` has repeated items"), None),
             }
         }
-        ValidationErrorKind::PropertyNames { error: inner } => {
-            let key = inner.instance().as_str().unwrap_or_default().to_string();
-            let key_pointer = format!("{pointer}/{}", pointer_segment(&key));
-            let rule = match inner.kind() {
-                ValidationErrorKind::Pattern { pattern } => {
-                    format!("it must match `{pattern}`")
-                }
-                ValidationErrorKind::MaxLength { limit } => {
-                    format!("it is longer than {limit} characters")
-                }
-                ValidationErrorKind::MinLength { .. } => "it is empty".to_string(),
-                _ => inner.to_string(),
-            };
-            vec![diagnostic(
-                file,
-                positions.key(&key_pointer),
-                format!(
-                    "the key `{key}` is not allowed in {}: {rule}",
-                    section(&path)
-                ),
-                // The map's own description says what its keys are.
-                location
-                    .split("/propertyNames")
-                    .next()
-                    .and_then(schema_node)
-                    .and_then(|map| map.get("description"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-            )]
-        }
         ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. } => {
             let alternatives: Vec<String> = schema_node(&location)
                 .and_then(Value::as_array)
@@ -727,6 +760,119 @@ fn describe_alternative(schema: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
+    /// What a validator says about a document: the places of its errors (a key a map's
+    /// `propertyNames` refuses counts as that key, however the validator reports it).
+    /// Keywords are left out: where a value breaks several (`type` and `enum`), the
+    /// generated validator may report only one; the place, and so the diagnostic's
+    /// line, is the same.
+    fn verdict<'a>(
+        errors: impl Iterator<Item = jsonschema::ValidationError<'a>>,
+    ) -> BTreeSet<String> {
+        errors
+            .map(|error| match property_name_error(&error) {
+                Some((key, ..)) => format!("{} propertyNames {key}", error.instance_path()),
+                None => error.instance_path().to_string(),
+            })
+            .collect()
+    }
+
+    /// `document` with one change at each place: every value replaced by values of other
+    /// types and shapes, and an unknown key added to every mapping.
+    fn mutations(document: &Value) -> Vec<Value> {
+        fn places(node: &Value, pointer: String, out: &mut Vec<(String, bool)>) {
+            match node {
+                Value::Object(map) => {
+                    out.push((pointer.clone(), true));
+                    for (key, value) in map {
+                        places(value, format!("{pointer}/{}", pointer_segment(key)), out);
+                    }
+                }
+                Value::Array(items) => {
+                    out.push((pointer.clone(), false));
+                    for (index, item) in items.iter().enumerate() {
+                        places(item, format!("{pointer}/{index}"), out);
+                    }
+                }
+                _ => out.push((pointer, false)),
+            }
+        }
+        let mut found = Vec::new();
+        places(document, String::new(), &mut found);
+        let replacements = [
+            Value::from("x"),
+            Value::from("Bad Value!"),
+            Value::from(""),
+            Value::from(-1),
+            Value::from(100_000),
+            Value::from(1.5),
+            Value::from(true),
+            Value::Null,
+            serde_json::json!([]),
+            serde_json::json!(["a", "a"]),
+            serde_json::json!({}),
+        ];
+        let mut out = Vec::new();
+        for (pointer, is_map) in found.into_iter().filter(|(p, _)| !p.is_empty()) {
+            for replacement in &replacements {
+                let mut changed = document.clone();
+                *changed.pointer_mut(&pointer).expect("a place found above") = replacement.clone();
+                out.push(changed);
+            }
+            if is_map {
+                let mut changed = document.clone();
+                if let Some(Value::Object(map)) = changed.pointer_mut(&pointer) {
+                    map.insert("unknown key!".into(), Value::from(1));
+                }
+                out.push(changed);
+            }
+        }
+        out
+    }
+
+    /// The validator generated at build time and one built at run time from the schema and
+    /// `formats::all()` find errors at the same places in every example, every fixture, and every
+    /// one-place mutation of the examples: the macro's format list and its keyword
+    /// semantics are those of the schema.
+    #[test]
+    fn the_generated_validator_agrees_with_one_built_at_run_time() {
+        let runtime = runtime_validator();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut documents = Vec::new();
+        for folder in ["examples", "tests/fixtures/valid", "tests/fixtures/invalid"] {
+            let mut paths: Vec<_> = std::fs::read_dir(root.join(folder))
+                .expect("fixture folder")
+                .map(|entry| entry.expect("entry").path())
+                .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+                .collect();
+            paths.sort();
+            for path in paths {
+                if let Ok(loaded) = crate::load::load(&path) {
+                    let mutate = folder == "examples";
+                    documents.push((path.display().to_string(), loaded.document.clone()));
+                    if mutate {
+                        for (n, changed) in mutations(&loaded.document).into_iter().enumerate() {
+                            documents.push((format!("{} mutation {n}", path.display()), changed));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(documents.len() > 1000, "{} documents", documents.len());
+        let mut invalid = 0;
+        for (name, document) in &documents {
+            let generated = verdict(schema_errors(document));
+            let built = verdict(runtime.iter_errors(document));
+            assert_eq!(generated, built, "{name}: {document}");
+            invalid += usize::from(!generated.is_empty());
+        }
+        assert!(
+            invalid * 2 > documents.len(),
+            "most mutations break the schema"
+        );
+    }
+
     /// Every `$ref` of the written schema names a definition, and the inlined view the
     /// hints read has none left.
     #[test]
@@ -899,7 +1045,7 @@ mod tests {
         let mut problems = Vec::new();
         for document in specs {
             assert!(
-                validator().iter_errors(&document).next().is_none(),
+                schema_errors(&document).next().is_none(),
                 "the minimal spec must be valid"
             );
             // The typed spec takes every default from the schema: what it holds for a
