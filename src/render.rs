@@ -181,7 +181,12 @@ pub fn render_in(
     // errors first, then files that do not parse).
     let outputs = render_outputs(env, files, &model.spec_file, &files_first, &context);
     let mut taken = Vec::with_capacity(outputs.len());
-    for (name, output) in files_first.iter().zip(outputs) {
+    let mut outputs = outputs.into_iter();
+    for name in &files_first {
+        // Fewer outputs than templates: the workers stopped at the total output limit.
+        let Some(output) = outputs.next() else {
+            return Err(too_large(name, files, MAX_TOTAL_BYTES - out.total));
+        };
         if let Some(output) = output? {
             out.count(name, output.raw_len, output.text.len())?;
             taken.push(output);

@@ -157,6 +157,45 @@ fn a_user_template_rendering_gigabytes_stops_at_the_output_limit_naming_its_file
 }
 
 #[test]
+fn user_templates_passing_the_total_output_limit_stop_at_the_one_that_crosses_it() {
+    // Ten files of 7 MB each, every one under the 8 MiB a file may have: the tenth passes
+    // the 64 MiB of one render. Templates render on every core; the error still names
+    // the one a single thread would stop at, and nothing is written.
+    let templates = tempfile::tempdir().unwrap();
+    for n in 0..10 {
+        std::fs::write(
+            templates.path().join(format!("big{n}.txt.j2")),
+            "{{ 'x' * 7000000 }}\n",
+        )
+        .unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    let run = run_within(
+        Duration::from_secs(120),
+        &[
+            "render".as_ref(),
+            crate::support::example("minimal").as_os_str(),
+            "-o".as_ref(),
+            out.path().as_os_str(),
+            "--templates".as_ref(),
+            templates.path().as_os_str(),
+        ],
+    );
+    assert_eq!(run.status.code(), Some(1));
+    let text = stderr(&run);
+    let crossing = templates.path().join("big9.txt.j2");
+    assert!(text.contains(&crossing.display().to_string()), "{text}");
+    assert!(
+        text.contains("the rest of the total output limit"),
+        "{text}"
+    );
+    assert!(
+        std::fs::read_dir(out.path()).unwrap().next().is_none(),
+        "wrote despite the error"
+    );
+}
+
+#[test]
 fn a_user_template_rendering_invalid_hcl_is_named_with_the_line_of_its_output() {
     let (run, file) = render_with_template(
         "extra.tf.j2",
