@@ -1,6 +1,7 @@
 //! The custom JSON Schema `format`s, each checked by hand (no regex crate needed): the
-//! cloud-neutral ones here and each target's in its folder. Their names are unique
-//! across targets; the schema picks the target's formats with `if`/`then` on `target`.
+//! cloud-neutral ones here and each target's in its folder. Their names are unique across
+//! targets; the schema picks the target's formats with `if`/`then` on `target`. Also the
+//! spec's validator, generated with all of them.
 
 /// A format check.
 pub type FormatCheck = fn(&str) -> bool;
@@ -17,8 +18,8 @@ pub fn is_ipv4_cidr(text: &str) -> bool {
 /// (jsonschema's `validator` macro), with the formats [`all`] lists: building one at run
 /// time took a third of every run (docs/bench.md). It lives here, with the format
 /// registry, because it names every target's formats. A test in `schema.rs` checks that
-/// it and a validator built at run time from the schema and [`all`] find the same errors
-/// in every fixture and a few thousand mutations of the examples.
+/// it and a validator built at run time from the schema and [`all`] find errors at the
+/// same places in every fixture and a few thousand mutations of the examples.
 #[jsonschema::validator(
     path = "schemas/hagen.schema.json",
     validate_formats = true,

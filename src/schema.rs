@@ -394,7 +394,6 @@ fn condition(location: &str) -> Option<(String, &'static str)> {
     Some((format!("{key}: {value}"), branch))
 }
 
-/// Turns one jsonschema error into diagnostics (one per unknown key).
 /// A map key that breaks the map's `propertyNames`, and the key's own error kind (its
 /// pattern, its length). The generated validator reports the key's error at the map, under
 /// `.../propertyNames/...` in the schema, with the key as the instance; a validator built
@@ -452,6 +451,7 @@ fn describe_property_name(
     )
 }
 
+/// Turns one jsonschema error into diagnostics (one per unknown key).
 fn describe(
     error: &jsonschema::ValidationError<'_>,
     document: &Value,
