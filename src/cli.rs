@@ -448,15 +448,17 @@ fn render_in_memory(
     spec: &Path,
     output: &Path,
     template_dir: Option<&Path>,
-) -> Result<crate::render::Rendered> {
-    let mut rendered = crate::render_spec(spec, template_dir)?;
+) -> Result<(crate::render::Rendered, crate::fingerprint::Inputs)> {
+    let (mut rendered, inputs) = crate::render_spec_with_inputs(spec, template_dir)?;
     crate::manifest::add(&mut rendered, spec, output, template_dir);
-    Ok(rendered)
+    Ok((rendered, inputs))
 }
 
 fn render(spec: &Path, output: &Path, template_dir: Option<&Path>, ui: &Ui) -> Result<()> {
-    let rendered = render_in_memory(spec, output, template_dir)?;
+    let (rendered, inputs) = render_in_memory(spec, output, template_dir)?;
     let summary = crate::write::write_with(&rendered, output, &mut |m| ui.status(m))?;
+    // What this render read, so that a `check` of the same inputs can skip rendering.
+    crate::fingerprint::record(output, &inputs, &rendered);
     if let Some(recovery) = summary.recovered {
         ui.status(&format!("{}: {}", output.display(), recovery.describe()));
     }
@@ -486,12 +488,20 @@ fn check(
     format: OutputFormat,
     ui: &Ui,
 ) -> Result<u8> {
-    let rendered = match render_in_memory(spec, output, template_dir) {
-        Ok(rendered) => rendered,
-        Err(err) if format == OutputFormat::Json => return json_or_err(err, ui),
-        Err(err) => return Err(err),
+    // Inputs and files unchanged since hagen rendered them: nothing to render (see
+    // `fingerprint` for what that trusts); anything else renders and compares.
+    let unchanged =
+        crate::fingerprint::unchanged(spec, output, template_dir, &mut |m| ui.status(m));
+    let drift = if unchanged {
+        Vec::new()
+    } else {
+        let rendered = match render_in_memory(spec, output, template_dir) {
+            Ok((rendered, _)) => rendered,
+            Err(err) if format == OutputFormat::Json => return json_or_err(err, ui),
+            Err(err) => return Err(err),
+        };
+        check::compare_with(&rendered, output, &mut |m| ui.status(m))?
     };
-    let drift = check::compare_with(&rendered, output, &mut |m| ui.status(m))?;
     // The folder was rendered with templates this check was not given (or others): the
     // fix is a render with those, not one that would drop their output.
     let recorded = crate::manifest::read(output)
@@ -510,9 +520,14 @@ fn check(
     }
     if drift.is_empty() {
         ui.status(&format!(
-            "{} is up to date with {}",
+            "{} is up to date with {}{}",
             output.display(),
-            spec.display()
+            spec.display(),
+            if unchanged {
+                " (inputs and files unchanged since hagen rendered them)"
+            } else {
+                ""
+            }
         ));
         return Ok(exit::OK);
     }

@@ -18,6 +18,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod environments;
 pub mod error;
+pub mod fingerprint;
 pub mod formats;
 pub mod graph;
 pub mod load;
@@ -66,6 +67,15 @@ pub fn model_from_loaded(loaded: &load::LoadedSpec) -> Result<model::Model> {
 /// ([`render::render_in`]). Errors come in the same order as one step after the other:
 /// the spec's first, then the templates'.
 pub fn render_spec(spec_path: &Path, template_dir: Option<&Path>) -> Result<render::Rendered> {
+    render_spec_with_inputs(spec_path, template_dir).map(|(rendered, _)| rendered)
+}
+
+/// [`render_spec`], with what the render read ([`fingerprint::Inputs`]), for
+/// `render` to record.
+pub fn render_spec_with_inputs(
+    spec_path: &Path,
+    template_dir: Option<&Path>,
+) -> Result<(render::Rendered, fingerprint::Inputs)> {
     let loaded = load::load(spec_path)?;
     let declared = target::declared(&loaded.document);
     let model_ready = std::sync::atomic::AtomicBool::new(false);
@@ -107,12 +117,9 @@ pub fn render_spec(spec_path: &Path, template_dir: Option<&Path>) -> Result<rend
         } else {
             compile_templates(model.target, template_dir)?
         };
-        Ok(render::render_in(
-            &env,
-            &model,
-            &set.sources,
-            &set.user_files,
-        )?)
+        let rendered = render::render_in(&env, &model, &set.sources, &set.user_files)?;
+        let inputs = fingerprint::Inputs::of_render(&loaded, &set, template_dir);
+        Ok((rendered, inputs))
     })
 }
 

@@ -24,6 +24,9 @@ pub struct LoadedSpec {
     pub positions: Positions,
     /// Contents of `compute.user_data_file`, read relative to the spec's folder.
     pub user_data_file_contents: Option<String>,
+    /// Where that file was read from (the spec's folder joined with the path the spec
+    /// gives): `check` reads it again to see whether it changed ([`crate::fingerprint`]).
+    pub user_data_path: Option<PathBuf>,
     /// Problems found while loading that do not stop validation (a missing user data
     /// file): the validate stage reports them together with its own.
     pub diagnostics: Vec<Diagnostic>,
@@ -83,10 +86,15 @@ pub fn load_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<LoadedSpec> {
         document,
         positions,
         user_data_file_contents: None,
+        user_data_path: None,
         diagnostics: Vec::new(),
     };
     match read_user_data_file(&loaded) {
-        Ok(contents) => loaded.user_data_file_contents = contents,
+        Ok(Some((path, contents))) => {
+            loaded.user_data_path = Some(path);
+            loaded.user_data_file_contents = Some(contents);
+        }
+        Ok(None) => {}
         Err(diagnostic) => loaded.diagnostics.push(diagnostic),
     }
     Ok(loaded)
@@ -146,7 +154,9 @@ fn read_limited(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, ReadErr
 /// Reads `compute.user_data_file` (when the document names one) relative to the spec's
 /// folder. The path must stay inside that folder, so a spec from elsewhere cannot pull
 /// e.g. `~/.ssh/id_rsa` into the generated module.
-fn read_user_data_file(loaded: &LoadedSpec) -> std::result::Result<Option<String>, Diagnostic> {
+fn read_user_data_file(
+    loaded: &LoadedSpec,
+) -> std::result::Result<Option<(PathBuf, String)>, Diagnostic> {
     const POINTER: &str = "/compute/user_data_file";
     let Some(Value::String(relative)) = loaded.document.pointer(POINTER) else {
         return Ok(None); // absent, or a type error the schema reports
@@ -210,13 +220,20 @@ fn read_user_data_file(loaded: &LoadedSpec) -> std::result::Result<Option<String
             "download a larger script from S3 in a short user data script",
         ),
     })?;
-    String::from_utf8(bytes).map(Some).map_err(|_| {
+    let text = String::from_utf8(bytes).map_err(|_| {
         problem(
             format!("user data file `{}` is not UTF-8 text", target.display()),
             "user data must be a text script",
         )
-    })
+    })?;
+    Ok(Some((target, text)))
 }
+
+/// Reads a spec file as [`load`] does (at most [`MAX_FILE_BYTES`]); `None` when it cannot.
+pub(crate) fn read_spec_bytes(path: &Path) -> Option<Vec<u8>> {
+    read_limited(path, MAX_FILE_BYTES).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -125,18 +125,7 @@ impl TemplateSet {
         let mut set = Self::builtin(target);
         if let Some(dir) = user_dir {
             for (name, path) in user_templates(dir)? {
-                let bytes =
-                    crate::load::read_regular_limited(&path, MAX_TEMPLATE_BYTES).map_err(|e| {
-                        match e {
-                            crate::load::ReadError::Io(e) => Error::io(&path, e),
-                            crate::load::ReadError::TooLarge => Error::Usage(format!(
-                                "{}: a template larger than {} KiB? refusing to read it",
-                                path.display(),
-                                MAX_TEMPLATE_BYTES / 1024
-                            )),
-                            crate::load::ReadError::NotRegular => not_regular(&path),
-                        }
-                    })?;
+                let bytes = read_user_template(&path)?;
                 let text = String::from_utf8(bytes).map_err(|_| {
                     Error::io(
                         &path,
@@ -152,6 +141,19 @@ impl TemplateSet {
         }
         Ok(set)
     }
+}
+
+/// The bytes of a user template file (at most [`MAX_TEMPLATE_BYTES`], a regular file).
+pub fn read_user_template(path: &Path) -> Result<Vec<u8>> {
+    crate::load::read_regular_limited(path, MAX_TEMPLATE_BYTES).map_err(|e| match e {
+        crate::load::ReadError::Io(e) => Error::io(path, e),
+        crate::load::ReadError::TooLarge => Error::Usage(format!(
+            "{}: a template larger than {} KiB? refusing to read it",
+            path.display(),
+            MAX_TEMPLATE_BYTES / 1024
+        )),
+        crate::load::ReadError::NotRegular => not_regular(path),
+    })
 }
 
 /// The `*.j2` files under `dir`, by template name (relative path with `/`). Dot-files

@@ -47,6 +47,8 @@ pub const META_DIR: &str = ".hagen";
 const LOCK_FILE: &str = "lock";
 const JOURNAL: &str = "journal";
 const JOURNAL_TMP: &str = "journal.tmp";
+/// The suffix of a record [`write_meta_file`] is writing.
+const META_TMP_SUFFIX: &str = ".record-tmp";
 const TX_PREFIX: &str = "tx-";
 const GITIGNORE: &str = ".gitignore";
 
@@ -508,6 +510,9 @@ fn recover(out: &Output, meta: &DirFd) -> Result<Option<Recovery>> {
         if let Some(name) = name.to_str().filter(|n| n.starts_with(TX_PREFIX)) {
             meta.remove_tree(name).map_err(io)?;
             recovery.get_or_insert(Recovery::Discarded);
+        } else if let Some(name) = name.to_str().filter(|n| n.ends_with(META_TMP_SUFFIX)) {
+            // A record a killed run was writing ([`write_meta_file`]): only a cache.
+            meta.remove_tree(name).map_err(io)?;
         }
     }
     Ok(recovery)
@@ -867,6 +872,37 @@ pub fn recover_only(out_dir: &Path) -> Result<Option<Recovery>> {
     };
     let (meta, _lock) = lock_exclusive(&out, &mut |_| {})?;
     recover(&out, &meta)
+}
+
+/// Writes `bytes` to `name` in the output folder's `.hagen/` (a temporary name, then a
+/// rename, so a reader sees the old or the new file), for a record that only speeds a
+/// later run up ([`crate::fingerprint`]): not flushed, not rewritten when unchanged, and
+/// written only when `.hagen/` already exists, as a render leaves it. A temporary file a
+/// killed run leaves is removed by the next render.
+pub fn write_meta_file(out_dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    let Some(out) = Output::open(out_dir, false)? else {
+        return Ok(());
+    };
+    let meta = out
+        .root
+        .open_dir(META_DIR)
+        .map_err(|e| out.error(META_DIR, e))?;
+    // Unchanged: not rewritten, so a render that changes nothing touches nothing.
+    if meta.read(name).ok().flatten().as_deref() == Some(bytes) {
+        return Ok(());
+    }
+    let temporary = format!("{name}{META_TMP_SUFFIX}");
+    let meta_err = |e| out.error(&format!("{META_DIR}/{name}"), e);
+    meta.remove_tree(&temporary).map_err(meta_err)?;
+    meta.create_file_unflushed(&temporary, bytes)
+        .map_err(meta_err)?;
+    meta.rename(&temporary, &meta, name).map_err(meta_err)
+}
+
+/// The regular file `name` in the output folder's `.hagen/`, if there is one.
+pub fn read_meta_file(out_dir: &Path, name: &str) -> Option<Vec<u8>> {
+    let out = Output::open(out_dir, false).ok()??;
+    out.root.open_dir(META_DIR).ok()?.read(name).ok()?
 }
 
 /// What `check` reads: the output folder, seen under the shared lock.

@@ -10,6 +10,7 @@ mod app_access;
 mod architecture;
 mod aws_facts;
 mod azure;
+mod check_shortcut;
 mod cli;
 mod ecs_dynamodb;
 mod eks;

@@ -138,6 +138,9 @@ fn output_does_not_depend_on_cwd_or_absolute_spec_path() {
             if path == hagen::manifest::FILE {
                 continue; // below: it records where the spec is, seen from the output
             }
+            if path.starts_with(".hagen/") {
+                continue; // hagen's local state: the record hashes the paths as given
+            }
             assert!(
                 bytes == &absolute[path],
                 "{name}: {path} differs between a relative and an absolute spec path"

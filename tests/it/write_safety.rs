@@ -79,10 +79,13 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 const MANIFEST: &str = ".hagen-manifest.json";
 
 /// What hagen keeps in `.hagen/` between runs: only the lock and its `.gitignore`.
+/// `.hagen/` holds only what it holds between runs: the lock, its `.gitignore` and,
+/// after a render that finished, the record of that render's inputs.
 fn meta_is_clean(out: &Path) -> bool {
     let mut names: Vec<String> = std::fs::read_dir(out.join(".hagen"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != hagen::fingerprint::RECORD)
         .collect();
     names.sort();
     names == [".gitignore", "lock"]
