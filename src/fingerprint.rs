@@ -290,64 +290,61 @@ mod tests {
 
     #[test]
     fn every_input_changes_the_content_hash() {
-        let templates = [("a.tf.j2".to_string(), b"x".to_vec())];
-        let base = || {
+        #[derive(Clone, Copy)]
+        struct Case {
+            spec: &'static str,
+            bytes: &'static [u8],
+            user_data: Option<&'static [u8]>,
+            template: Option<&'static [u8]>,
+        }
+        let hash = |case: Case| {
+            let templates: Vec<(String, Vec<u8>)> = case
+                .template
+                .map(|bytes| vec![("a.tf.j2".to_string(), bytes.to_vec())])
+                .unwrap_or_default();
             content(
-                Path::new("s.yaml"),
-                b"name: a",
-                Some((Path::new("u.sh"), b"echo")),
-                Some(Path::new("t")),
+                Path::new(case.spec),
+                case.bytes,
+                case.user_data.map(|bytes| (Path::new("u.sh"), bytes)),
+                case.template.map(|_| Path::new("t")),
                 &templates,
             )
         };
-        let other_templates = [("a.tf.j2".to_string(), b"y".to_vec())];
+        let base = Case {
+            spec: "s.yaml",
+            bytes: b"name: a",
+            user_data: Some(b"echo"),
+            template: Some(b"x"),
+        };
         let variants = [
-            content(
-                Path::new("t.yaml"),
-                b"name: a",
-                Some((Path::new("u.sh"), b"echo")),
-                Some(Path::new("t")),
-                &templates,
-            ),
-            content(
-                Path::new("s.yaml"),
-                b"name: b",
-                Some((Path::new("u.sh"), b"echo")),
-                Some(Path::new("t")),
-                &templates,
-            ),
-            content(
-                Path::new("s.yaml"),
-                b"name: a",
-                Some((Path::new("u.sh"), b"echo hi")),
-                Some(Path::new("t")),
-                &templates,
-            ),
-            content(
-                Path::new("s.yaml"),
-                b"name: a",
-                None,
-                Some(Path::new("t")),
-                &templates,
-            ),
-            content(
-                Path::new("s.yaml"),
-                b"name: a",
-                Some((Path::new("u.sh"), b"echo")),
-                Some(Path::new("t")),
-                &other_templates,
-            ),
-            content(
-                Path::new("s.yaml"),
-                b"name: a",
-                Some((Path::new("u.sh"), b"echo")),
-                None,
-                &[],
-            ),
+            Case {
+                spec: "t.yaml",
+                ..base
+            },
+            Case {
+                bytes: b"name: b",
+                ..base
+            },
+            Case {
+                user_data: Some(b"echo hi"),
+                ..base
+            },
+            Case {
+                user_data: None,
+                ..base
+            },
+            Case {
+                template: Some(b"y"),
+                ..base
+            },
+            Case {
+                template: None,
+                ..base
+            },
         ];
-        assert_eq!(base(), base());
+        assert_eq!(hash(base), hash(base));
         for variant in variants {
-            assert_ne!(variant, base());
+            assert_ne!(hash(variant), hash(base));
         }
     }
 }

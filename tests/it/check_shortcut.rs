@@ -31,14 +31,7 @@ impl Project {
         )
         .unwrap();
         let project = Project { _dir: dir, root };
-        let run = project.hagen(&[
-            "render",
-            "options.yaml",
-            "-o",
-            "infra",
-            "--templates",
-            "templates",
-        ]);
+        let run = project.render();
         assert!(
             run.status.success(),
             "{}",
@@ -64,6 +57,17 @@ impl Project {
             .args(args)
             .output()
             .unwrap()
+    }
+
+    fn render(&self) -> Output {
+        self.hagen(&[
+            "render",
+            "options.yaml",
+            "-o",
+            "infra",
+            "--templates",
+            "templates",
+        ])
     }
 
     fn check(&self) -> Output {
@@ -187,15 +191,7 @@ fn the_shortcut_is_for_the_same_command_only() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(!stderr.contains(SHORTCUT), "{stderr}");
     // A render records again, and the shortcut is back.
-    let run = project.hagen(&[
-        "render",
-        "options.yaml",
-        "-o",
-        "infra",
-        "--templates",
-        "templates",
-    ]);
-    assert!(run.status.success());
+    assert!(project.render().status.success());
     assert!(String::from_utf8_lossy(&project.check().stderr).contains(SHORTCUT));
 }
 
