@@ -152,9 +152,25 @@ impl Inputs {
     fn on_disk(spec: &Path, templates: Option<&Path>, user_data: Option<&Path>) -> Option<Self> {
         let spec_bytes = crate::load::read_spec_bytes(spec)?;
         let user_data_bytes = match user_data {
-            Some(path) => Some(
-                crate::load::read_regular_limited(path, crate::load::MAX_USER_DATA_BYTES).ok()?,
-            ),
+            Some(path) => {
+                // Still inside the spec's folder, as a render requires (a symlink there
+                // may have been pointed elsewhere since).
+                let folder = match spec.parent() {
+                    Some(parent) if !parent.as_os_str().is_empty() => parent,
+                    _ => Path::new("."),
+                };
+                if !path
+                    .canonicalize()
+                    .ok()?
+                    .starts_with(folder.canonicalize().ok()?)
+                {
+                    return None;
+                }
+                Some(
+                    crate::load::read_regular_limited(path, crate::load::MAX_USER_DATA_BYTES)
+                        .ok()?,
+                )
+            }
             None => None,
         };
         let mut user_templates = Vec::new();
