@@ -58,6 +58,8 @@ struct Record {
 }
 
 const RECORD_VERSION: u32 = 1;
+/// A record is a few hundred bytes; a larger file there is not one (and is not read).
+const MAX_RECORD_BYTES: u64 = 64 * 1024;
 
 /// A SHA-256 of length-prefixed fields, so no two different field lists hash alike.
 struct Fields(Sha256);
@@ -252,7 +254,7 @@ pub fn unchanged(
     templates: Option<&Path>,
     notify: &mut dyn FnMut(&str),
 ) -> bool {
-    let Some(record) = crate::write::read_meta_file(output, RECORD)
+    let Some(record) = crate::write::read_meta_file(output, RECORD, MAX_RECORD_BYTES)
         .and_then(|bytes| serde_json::from_slice::<Record>(&bytes).ok())
         .filter(|record| record.version == RECORD_VERSION)
     else {

@@ -888,7 +888,7 @@ pub fn write_meta_file(out_dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
         .open_dir(META_DIR)
         .map_err(|e| out.error(META_DIR, e))?;
     // Unchanged: not rewritten, so a render that changes nothing touches nothing.
-    if meta.read(name).ok().flatten().as_deref() == Some(bytes) {
+    if read_at_most(&meta, name, bytes.len() as u64).as_deref() == Some(bytes) {
         return Ok(());
     }
     let temporary = format!("{name}{META_TMP_SUFFIX}");
@@ -899,10 +899,20 @@ pub fn write_meta_file(out_dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     meta.rename(&temporary, &meta, name).map_err(meta_err)
 }
 
-/// The regular file `name` in the output folder's `.hagen/`, if there is one.
-pub fn read_meta_file(out_dir: &Path, name: &str) -> Option<Vec<u8>> {
+/// The regular file `name` in the output folder's `.hagen/`, if there is one of at most
+/// `limit` bytes.
+pub fn read_meta_file(out_dir: &Path, name: &str, limit: u64) -> Option<Vec<u8>> {
     let out = Output::open(out_dir, false).ok()??;
-    out.root.open_dir(META_DIR).ok()?.read(name).ok()?
+    read_at_most(&out.root.open_dir(META_DIR).ok()?, name, limit)
+}
+
+/// The regular file `name` in `dir` if it has at most `limit` bytes (more is not read).
+fn read_at_most(dir: &DirFd, name: &str, limit: u64) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let file = dir.open_regular(name).ok()??;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).ok()?;
+    (bytes.len() as u64 <= limit).then_some(bytes)
 }
 
 /// What `check` reads: the output folder, seen under the shared lock.

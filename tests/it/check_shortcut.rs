@@ -130,6 +130,9 @@ const CHANGES: &[Change] = &[
     ("the record corrupted", |p| {
         std::fs::write(p.path("infra/.hagen/inputs"), "{").unwrap()
     }),
+    ("the record grown past any real one", |p| {
+        std::fs::write(p.path("infra/.hagen/inputs"), " ".repeat(100_000)).unwrap();
+    }),
     ("the record replaced by a folder", |p| {
         // (The project without a record has none to remove.)
         let _ = std::fs::remove_file(p.path("infra/.hagen/inputs"));
