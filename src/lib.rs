@@ -83,18 +83,7 @@ pub fn render_spec_with_inputs(
         let compile = || {
             let compiled = compile_templates(declared, template_dir);
             if let Ok((set, env)) = &compiled {
-                let names = set
-                    .sources
-                    .keys()
-                    .rev()
-                    .filter(|name| templates::is_rendered(name));
-                for name in names {
-                    if model_ready.load(std::sync::atomic::Ordering::Relaxed) {
-                        break;
-                    }
-                    // A template that does not compile is reported by the render, in order.
-                    let _ = env.get_template(name);
-                }
+                render::precompile(env, &set.sources, &model_ready);
             }
             compiled
         };

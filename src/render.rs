@@ -6,6 +6,7 @@
 //! the only way a spec value reaches HCL, so no spec value can inject HCL.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use minijinja::value::{Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error as JinjaError, ErrorKind, Output, State};
@@ -146,6 +147,18 @@ pub fn render_with(
     render_in(&environment_with(sources, files)?, model, sources, files)
 }
 
+/// Compiles the rendered templates of `sources` in `env` ahead of [`render_in`], last
+/// first (the render compiles from the first), until `stop` is set. A template that does
+/// not compile is left for the render to report, in order.
+pub fn precompile(env: &Environment<'static>, sources: &TemplateSources, stop: &AtomicBool) {
+    for name in sources.keys().rev().filter(|name| is_rendered(name)) {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let _ = env.get_template(name);
+    }
+}
+
 /// Compiles `sources` into an environment for [`render_in`]: a separate step so that a
 /// caller can compile while another core validates the spec ([`crate::render_spec`]).
 pub fn compile(
@@ -249,14 +262,15 @@ fn render_outputs(
     names: &[&String],
     context: &Value,
 ) -> Vec<Result<Option<RenderedTemplate>, RenderError>> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let total = AtomicUsize::new(0);
     let work = || {
         let mut done = Vec::new();
-        while total.load(Ordering::Relaxed) <= MAX_TOTAL_BYTES
-            && let Some(&name) = names.get(next.fetch_add(1, Ordering::Relaxed))
-        {
+        while total.load(Ordering::Relaxed) <= MAX_TOTAL_BYTES {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&name) = names.get(index) else {
+                break;
+            };
             let output = render_one(env, files, name, context, MAX_FILE_BYTES).map(|raw| {
                 raw.map(|raw| {
                     let path = output_path(name);
@@ -270,7 +284,7 @@ fn render_outputs(
                     }
                 })
             });
-            done.push((name, output));
+            done.push((index, output));
         }
         done
     };
@@ -293,12 +307,7 @@ fn render_outputs(
         }
         done
     });
-    let position: BTreeMap<&str, usize> = names
-        .iter()
-        .enumerate()
-        .map(|(index, name)| (name.as_str(), index))
-        .collect();
-    done.sort_by_key(|(name, _)| position[name.as_str()]);
+    done.sort_by_key(|(index, _)| *index);
     done.into_iter().map(|(_, output)| output).collect()
 }
 

@@ -72,19 +72,6 @@ fn schema_errors(document: &Value) -> impl Iterator<Item = jsonschema::Validatio
     crate::formats::SpecSchema::iter_errors(document)
 }
 
-/// A validator built at run time from the schema as written and [`crate::formats::all`]:
-/// what the generated one must agree with (tests), and what `hagen schema` users get
-/// from any other JSON Schema tool.
-pub fn runtime_validator() -> jsonschema::Validator {
-    let mut options = jsonschema::options().should_validate_formats(true);
-    for (name, check) in crate::formats::all() {
-        options = options.with_format(*name, *check);
-    }
-    options
-        .build(schema_as_written())
-        .expect("the embedded schema compiles (checked by a test)")
-}
-
 /// Every schema error of a document, in words, at its position. `source` is the spec's
 /// text, to quote a value as it was written (`16.10`, not `16.1`).
 pub fn errors(
@@ -762,6 +749,16 @@ fn describe_alternative(schema: &Value) -> String {
 mod tests {
     use std::collections::BTreeSet;
 
+    /// A validator for `schema` built at run time with [`crate::formats::all`]: what the
+    /// generated one must agree with, and what checks each property's examples.
+    fn built_at_run_time(schema: &Value) -> jsonschema::Validator {
+        let mut options = jsonschema::options().should_validate_formats(true);
+        for (name, check) in crate::formats::all() {
+            options = options.with_format(*name, *check);
+        }
+        options.build(schema).expect("the schema compiles")
+    }
+
     /// What a validator says about a document: the places of its errors (a key a map's
     /// `propertyNames` refuses counts as that key, however the validator reports it).
     /// Keywords are left out: where a value breaks several (`type` and `enum`), the
@@ -837,7 +834,7 @@ mod tests {
     /// semantics are those of the schema.
     #[test]
     fn the_generated_validator_agrees_with_one_built_at_run_time() {
-        let runtime = runtime_validator();
+        let runtime = built_at_run_time(schema_as_written());
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut documents = Vec::new();
         for folder in ["examples", "tests/fixtures/valid", "tests/fixtures/invalid"] {
@@ -956,11 +953,7 @@ mod tests {
             if examples.is_none_or(Vec::is_empty) {
                 problems.push(format!("{pointer}: no examples"));
             }
-            let mut options = jsonschema::options().should_validate_formats(true);
-            for (name, check) in crate::formats::all() {
-                options = options.with_format(*name, *check);
-            }
-            let validator = options.build(property).expect("property schema compiles");
+            let validator = built_at_run_time(property);
             for example in examples.into_iter().flatten() {
                 for error in validator.iter_errors(example) {
                     problems.push(format!("{pointer}: example {example} is invalid: {error}"));
