@@ -18,6 +18,9 @@
 //!   comes next (every `render` first rolls a committed write forward, or discards an
 //!   uncommitted one; `check` reports it as drift). An error part-way through the renames
 //!   restores the old files from the copies.
+//! - **A first render appears in one step.** An output folder that does not exist yet is
+//!   built beside its future name, flushed, and renamed into place without replacing
+//!   anything ([`write_new_folder`]): absent or complete, never partial.
 //! - **No symlink is followed inside the output folder.** Every operation is relative to
 //!   the opened output folder ([`fsx::DirFd`]) with `O_NOFOLLOW`, so a folder swapped for
 //!   a symlink mid-run makes the write fail and roll back rather than reach outside.
@@ -51,6 +54,7 @@ const JOURNAL_TMP: &str = "journal.tmp";
 const META_TMP_SUFFIX: &str = ".record-tmp";
 const TX_PREFIX: &str = "tx-";
 const GITIGNORE: &str = ".gitignore";
+const GITIGNORE_TEXT: &[u8] = b"# hagen's lock and staging area: not output.\n*\n";
 
 /// What a write did, by relative path.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -396,10 +400,7 @@ fn lock_exclusive(out: &Output, notify: &mut dyn FnMut(&str)) -> Result<(DirFd, 
     let meta_err = |e: std::io::Error| out.error(META_DIR, explain_meta(e));
     let meta = out.root.ensure_dir(META_DIR).map_err(meta_err)?;
     if meta.kind(GITIGNORE).map_err(meta_err)?.is_none() {
-        match meta.create_file(
-            GITIGNORE,
-            b"# hagen's lock and staging area: not output.\n*\n",
-        ) {
+        match meta.create_file(GITIGNORE, GITIGNORE_TEXT) {
             Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(meta_err(e)),
             _ => {}
         }
@@ -779,14 +780,28 @@ fn commit(out: &Output, meta: &DirFd, plan: &Plan<'_>, existing: &Existing) -> R
     finish(meta, &journal).map_err(|e| out.error(META_DIR, e))
 }
 
-/// Removes staging folders that hagen versions before the commit record left beside the
-/// output (`.NAME.hagen-staging-PID-N`) when killed, if their process is gone.
-fn remove_legacy_staging(out_dir: &Path) {
+/// The name of a folder built beside the output folder `base` ([`write_new_folder`]).
+/// hagen versions before the commit record staged every write under such a name.
+fn sibling_staging(base: &str, attempt: u32) -> String {
+    format!(
+        "{}{}-{attempt}",
+        sibling_staging_prefix(base),
+        std::process::id()
+    )
+}
+
+fn sibling_staging_prefix(base: &str) -> String {
+    format!(".{base}.hagen-staging-")
+}
+
+/// Removes folders that killed runs were building beside the output
+/// (`.NAME.hagen-staging-PID-N`, [`write_new_folder`]), if their process is gone.
+fn remove_dead_sibling_staging(out_dir: &Path) {
     let normal = normalize(out_dir);
     let Some(base) = normal.file_name().and_then(|n| n.to_str()) else {
         return;
     };
-    let prefix = format!(".{base}.hagen-staging-");
+    let prefix = sibling_staging_prefix(base);
     let parent = parent_of(&normal);
     let Ok(entries) = std::fs::read_dir(&parent) else {
         return;
@@ -823,6 +838,9 @@ pub fn write_with(
     for path in rendered.keys() {
         check_relative(path)?;
     }
+    if let Some(summary) = write_new_folder(rendered, out_dir) {
+        return Ok(summary);
+    }
     let out = Output::open(out_dir, true)?.expect("created");
     let (meta, _lock) = match lock_exclusive(&out, notify) {
         Ok(locked) => locked,
@@ -842,7 +860,7 @@ pub fn write_with(
         Err(err) => return Err(err),
     };
     let recovered = recover(&out, &meta)?;
-    remove_legacy_staging(out_dir);
+    remove_dead_sibling_staging(out_dir);
     let existing = scan(&out)?;
     let plan = plan(rendered, out_dir, &existing)?;
     let summary = WriteSummary {
@@ -855,6 +873,62 @@ pub fn write_with(
         commit(&out, &meta, &plan, &existing)?;
     }
     Ok(summary)
+}
+
+/// The first render into a folder that does not exist yet builds the whole folder
+/// beside it (`.NAME.hagen-staging-PID-N`, in the same parent and so on the same file
+/// system), flushes it, and renames it into place in one step that never replaces
+/// anything (`RENAME_NOREPLACE`): the folder is absent or complete, with no commit
+/// record, lock or second rename per file. A killed run leaves only the folder beside it,
+/// which the next render removes. `None` when this does not apply (the folder exists, its
+/// parent does not, not Linux) or did not work (another run created the folder meanwhile,
+/// the file system cannot rename without replacing, any error): the caller then writes
+/// the usual way, which also reports any error under the user's own path.
+fn write_new_folder(rendered: &Rendered, out_dir: &Path) -> Option<WriteSummary> {
+    if !DirFd::FLUSH_TOGETHER {
+        return None; // elsewhere every staged file needs its own flush: no gain
+    }
+    let normal = normalize(out_dir);
+    match std::fs::symlink_metadata(&normal) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        _ => return None,
+    }
+    let base = normal.file_name()?.to_str()?;
+    let parent = DirFd::open_path(&parent_of(&normal)).ok()?;
+    remove_dead_sibling_staging(out_dir);
+    let staging = (0..100)
+        .map(|attempt| sibling_staging(base, attempt))
+        .find_map(|name| match parent.mkdir_new(&name) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => None,
+            made => Some(made.map(|()| name)),
+        })?
+        .ok()?;
+    let built = (|| -> std::io::Result<()> {
+        let root = parent.open_dir(&staging)?;
+        // `.hagen/` as a usual render leaves it: its `.gitignore` and the lock file.
+        root.mkdir_new(META_DIR)?;
+        let meta = root.open_dir(META_DIR)?;
+        meta.create_file_unflushed(GITIGNORE, GITIGNORE_TEXT)?;
+        drop(meta.open_lock_file(LOCK_FILE, true)?);
+        let files = rendered
+            .iter()
+            .map(|(rel, text)| (rel.as_str(), text.as_str()));
+        stage(&root, files).map_err(|(_, e)| e)?;
+        // Every file and folder on disk before the folder appears under its name.
+        root.sync_file_system()?;
+        parent.rename_new(&staging, &parent, base)?;
+        parent.sync()
+    })();
+    if built.is_err() {
+        // Gone already when only the last flush failed: the usual write then finds the
+        // folder complete and flushes it.
+        let _ = parent.remove_tree(&staging);
+        return None;
+    }
+    Some(WriteSummary {
+        written: rendered.keys().cloned().collect(),
+        ..WriteSummary::default()
+    })
 }
 
 fn read_only(err: &Error) -> bool {
@@ -894,9 +968,13 @@ pub fn write_meta_file(out_dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     let temporary = format!("{name}{META_TMP_SUFFIX}");
     let meta_err = |e| out.error(&format!("{META_DIR}/{name}"), e);
     meta.remove_tree(&temporary).map_err(meta_err)?;
-    meta.create_file_unflushed(&temporary, bytes)
-        .map_err(meta_err)?;
-    meta.rename(&temporary, &meta, name).map_err(meta_err)
+    let written = meta
+        .create_file_unflushed(&temporary, bytes)
+        .and_then(|()| meta.rename(&temporary, &meta, name));
+    if written.is_err() {
+        let _ = meta.remove_tree(&temporary); // else the next render removes it
+    }
+    written.map_err(meta_err)
 }
 
 /// The regular file `name` in the output folder's `.hagen/`, if there is one of at most

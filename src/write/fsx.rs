@@ -183,6 +183,28 @@ impl DirFd {
         fault::op(|| Ok(rfs::renameat(self, from, to_dir, to)?))
     }
 
+    /// Renames `from` (in this folder) to `to` in `to_dir` only if nothing is named `to`
+    /// there (`renameat2` with `RENAME_NOREPLACE`): a folder someone else created
+    /// meanwhile is never replaced. `Unsupported` where the system lacks it; file systems
+    /// without it fail with `EINVAL`.
+    pub fn rename_new(&self, from: &str, to_dir: &DirFd, to: &str) -> io::Result<()> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        return fault::op(|| {
+            Ok(rfs::renameat_with(
+                self,
+                from,
+                to_dir,
+                to,
+                rfs::RenameFlags::NOREPLACE,
+            )?)
+        });
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        {
+            let _ = (from, to_dir, to);
+            Err(io::ErrorKind::Unsupported.into())
+        }
+    }
+
     /// Removes the file (or symlink itself) `name`.
     pub fn unlink(&self, name: &str) -> io::Result<()> {
         fault::op(|| Ok(rfs::unlinkat(self, name, AtFlags::empty())?))

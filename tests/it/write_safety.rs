@@ -269,12 +269,122 @@ fn an_error_at_any_step_leaves_the_old_output_and_a_crash_while_restoring_too() 
     assert!(restored > 10, "only {restored} restores");
 }
 
+/// The names in `dir`, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn killed_at_every_step_of_a_first_render_the_folder_is_absent_or_complete() {
+    let complete = undisturbed(NEW, &BTreeMap::new());
+    let (mut absent, mut whole) = (0, 0);
+    for n in 1.. {
+        let dir = scratch();
+        let out = dir.path().join("infra");
+        let run = render_cli(NEW, &out, &[("HAGEN_FAULT_AFTER_OPS", n)]);
+        if run.status.success() {
+            assert_eq!(files(&out), complete);
+            assert_eq!(names(dir.path()), ["infra"], "leftovers beside the output");
+            break;
+        }
+        assert!(killed(&run), "step {n}: {run:?}");
+        // The folder appears in one step, complete, or not at all.
+        if out.exists() {
+            assert_eq!(files(&out), complete, "step {n}: a partial folder");
+            whole += 1;
+        } else {
+            absent += 1;
+        }
+        // What the killed run was building beside the output goes with the next render.
+        let again = render_cli(NEW, &out, &[]);
+        assert!(again.status.success(), "step {n}: {again:?}");
+        assert_eq!(files(&out), complete, "step {n}");
+        assert_eq!(names(dir.path()), ["infra"], "step {n}: leftovers");
+        assert!(meta_is_clean(&out), "step {n}");
+    }
+    assert!(
+        absent > 20 && whole > 0,
+        "{absent} absent, {whole} complete"
+    );
+}
+
+#[test]
+fn an_error_at_any_step_of_a_first_render_leaves_nothing_half_made() {
+    let complete = undisturbed(NEW, &BTreeMap::new());
+    for n in 1..=60 {
+        let dir = scratch();
+        let out = dir.path().join("infra");
+        let run = render_cli(NEW, &out, &[("HAGEN_FAULT_ERROR_AT", n)]);
+        // The folder beside the output is always removed: an error there means a
+        // usual write instead, which reports its own errors under the user's path.
+        let beside: Vec<String> = names(dir.path())
+            .into_iter()
+            .filter(|name| name != "infra")
+            .collect();
+        assert!(beside.is_empty(), "step {n}: left {beside:?}");
+        if run.status.success() {
+            assert_eq!(files(&out), complete, "step {n}");
+        } else {
+            assert_eq!(run.status.code(), Some(74), "step {n}: {run:?}");
+            let stderr = String::from_utf8_lossy(&run.stderr);
+            assert!(!stderr.contains("hagen-staging"), "step {n}: {stderr}");
+            assert!(files(&out).is_empty(), "step {n}: a partial folder");
+        }
+        assert!(!out.exists() || meta_is_clean(&out), "step {n}");
+    }
+}
+
+#[test]
+fn a_first_render_leaves_what_a_render_into_an_empty_folder_leaves() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch();
+    let (new, empty) = (dir.path().join("new"), dir.path().join("empty"));
+    std::fs::create_dir(&empty).unwrap();
+    for out in [&new, &empty] {
+        let run = render_cli(NEW, out, &[]);
+        assert!(run.status.success(), "{run:?}");
+    }
+    assert_eq!(files(&new), files(&empty));
+    assert!(meta_is_clean(&new) && meta_is_clean(&empty));
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode();
+    for rel in [
+        "",
+        "main.tf",
+        "tests",
+        ".hagen",
+        ".hagen/lock",
+        ".hagen/.gitignore",
+    ] {
+        assert_eq!(mode(&new.join(rel)), mode(&empty.join(rel)), "{rel}");
+    }
+    assert_eq!(names(dir.path()), ["empty", "new"]);
+    // And `check` agrees.
+    assert_eq!(check_cli(NEW, &new).status.code(), Some(0));
+}
+
 #[test]
 fn stale_staging_folders_of_killed_runs_are_removed() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("infra");
-    // A killed run of this version: staged, not committed.
-    let run = render_cli(NEW, &out, &[("HAGEN_FAULT_AFTER_OPS", 8)]);
+    // A first render, killed while it builds the folder beside the output.
+    let run = render_cli(NEW, &out, &[("HAGEN_FAULT_AFTER_OPS", 3)]);
+    assert!(killed(&run));
+    assert!(!out.exists());
+    assert!(
+        names(dir.path())
+            .iter()
+            .any(|name| name.starts_with(".infra.hagen-staging-"))
+    );
+    let run = render_cli(NEW, &out, &[]);
+    assert!(run.status.success(), "{run:?}");
+    assert_eq!(names(dir.path()), ["infra"]);
+    // A killed run into the existing folder: staged, not committed.
+    let run = render_cli(OLD, &out, &[("HAGEN_FAULT_AFTER_OPS", 8)]);
     assert!(killed(&run));
     assert!(
         std::fs::read_dir(out.join(".hagen")).unwrap().any(|e| e
