@@ -4,5 +4,10 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    // A run lives for milliseconds and uses a few MiB: where the system backs memory with
+    // transparent huge pages by default, each first touch of a 2 MiB region zeroed a
+    // whole huge page, a third of a render's time (docs/bench.md). Off for this process.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
     hagen::cli::main()
 }

@@ -435,10 +435,15 @@ fn compute_model(compute: Compute, inputs: &Inputs) -> ComputeModel {
                 .filter(|arn| !arn.contains(":secretsmanager:"))
                 .cloned(),
         ),
-        instance_type_pattern: crate::schema::schema()["properties"]["compute"]["properties"]
-            ["instance_type"]["pattern"]
-            .as_str()
-            .expect("the schema gives instance_type a pattern"),
+        instance_type_pattern: crate::schema::lookup(&[
+            "properties",
+            "compute",
+            "properties",
+            "instance_type",
+            "pattern",
+        ])
+        .and_then(serde_json::Value::as_str)
+        .expect("the schema gives instance_type a pattern"),
         is_ec2: compute.kind == ComputeKind::Ec2,
         is_ecs: compute.kind == ComputeKind::Ecs,
         is_eks: compute.kind == ComputeKind::Eks,

@@ -91,13 +91,15 @@ impl ModuleText {
     }
 
     pub fn docs(&self) -> ModuleDocs {
+        let (inputs, outputs) = (inputs(&self.body), outputs(&self.body));
+        let (resources, requirements) = (resources(&self.body), requirements(&self.body));
         ModuleDocs {
-            inputs: inputs(&self.body),
-            outputs: outputs(&self.body),
-            resources: resources(&self.body),
-            requirements: requirements(&self.body),
+            terraform_docs: tables(&requirements, &resources, &inputs, &outputs),
+            inputs,
+            outputs,
+            resources,
+            requirements,
             skips: checkov_skips(&self.text),
-            terraform_docs: terraform_docs(&self.body),
         }
     }
 }
@@ -307,10 +309,23 @@ fn sorted_keys(value: serde_json::Value) -> serde_json::Value {
 /// that a `terraform_docs` pre-commit hook finds nothing to change. The layout follows
 /// terraform-docs' `format/templates/markdown_table_*.tmpl` and `template/sanitizer.go`.
 pub fn terraform_docs(body: &hcl::Body) -> String {
-    let requirements = requirements(body);
-    let mut resources = resources(body);
-    let inputs = inputs(body);
-    let outputs = outputs(body);
+    tables(
+        &requirements(body),
+        &resources(body),
+        &inputs(body),
+        &outputs(body),
+    )
+}
+
+/// [`terraform_docs`] of what [`requirements`], [`resources`], [`inputs`] and
+/// [`outputs`] read from a module.
+fn tables(
+    requirements: &[Requirement],
+    resources: &[Resource],
+    inputs: &[Input],
+    outputs: &[Output],
+) -> String {
+    let mut resources: Vec<&Resource> = resources.iter().collect();
     let mut out = String::new();
     let mut section = |title: &str, header: &str, rows: Vec<String>, empty: &str| {
         if !out.is_empty() {

@@ -147,11 +147,17 @@ pub fn render_with(
     render_in(&environment_with(sources, files)?, model, sources, files)
 }
 
-/// Compiles the rendered templates of `sources` in `env` ahead of [`render_in`], last
-/// first (the render compiles from the first), until `stop` is set. A template that does
-/// not compile is left for the render to report, in order.
+/// Compiles the rendered templates of `sources` in `env` ahead of [`render_in`] until
+/// `stop` is set: first those the render takes last, on one thread (the documents and
+/// the per-environment files), then the files from the last one backwards (the render
+/// compiles from the first). A template that does not compile is left for the render to
+/// report, in order.
 pub fn precompile(env: &Environment<'static>, sources: &TemplateSources, stop: &AtomicBool) {
-    for name in sources.keys().rev().filter(|name| is_rendered(name)) {
+    let (late, files): (Vec<&String>, Vec<&String>) = sources
+        .keys()
+        .filter(|name| is_rendered(name) || is_per_environment(name))
+        .partition(|name| is_per_environment(name) || is_document(name));
+    for name in late.into_iter().chain(files.into_iter().rev()) {
         if stop.load(Ordering::Relaxed) {
             break;
         }
@@ -187,7 +193,7 @@ pub fn render_in(
     let (documents, files_first): (Vec<&String>, Vec<&String>) = sources
         .keys()
         .filter(|name| is_rendered(name))
-        .partition(|name| output_path(name).ends_with(".md"));
+        .partition(|name| is_document(name));
     // Compiling, rendering and parsing the files is most of a render: it is spread over
     // the cores, and the results are taken in template order, so the outputs, the first
     // error and the module's tables are the same as one file after the other (template
@@ -234,6 +240,12 @@ pub fn render_in(
         out.emit(name, output_path(name).to_string(), &docs)?;
     }
     Ok(out.rendered)
+}
+
+/// A document (the module README) is rendered after every other file, from what they
+/// hold ([`crate::module_docs`]).
+fn is_document(template_name: &str) -> bool {
+    output_path(template_name).ends_with(".md")
 }
 
 /// One template's output, as a worker of [`render_outputs`] leaves it.
