@@ -70,7 +70,14 @@ pub fn check(loaded: &LoadedSpec) -> Vec<Diagnostic> {
     let file = loaded.path.display().to_string();
     let mut diagnostics = loaded.diagnostics.clone();
     let schema_errors = schema::errors(&loaded.document, &loaded.positions, &file, &loaded.text);
-    if let Some((document, cut)) = structurally_valid_part(&loaded.document) {
+    // A document the schema accepts is its own valid part (no second pass of the
+    // validator to find what to cut).
+    let valid_part = if schema_errors.is_empty() {
+        Some((loaded.document.clone(), Vec::new()))
+    } else {
+        structurally_valid_part(&loaded.document)
+    };
+    if let Some((document, cut)) = valid_part {
         diagnostics.extend(semantic(loaded, &document, &cut, &file));
     }
     diagnostics.extend(schema_errors);
