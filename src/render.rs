@@ -198,13 +198,21 @@ pub fn render_in(
     // the cores, and the results are taken in template order, so the outputs, the first
     // error and the module's tables are the same as one file after the other (template
     // errors first, then files that do not parse).
-    let outputs = render_outputs(env, files, &model.spec_file, &files_first, &context);
+    let sizes: Vec<usize> = files_first
+        .iter()
+        .map(|name| sources[*name].len())
+        .collect();
+    let outputs = render_outputs(env, files, &model.spec_file, &files_first, &sizes, &context);
     let mut taken = Vec::with_capacity(outputs.len());
-    let mut outputs = outputs.into_iter();
-    for name in &files_first {
-        // Fewer outputs than templates: the workers stopped at the total output limit.
-        let Some(output) = outputs.next() else {
-            return Err(too_large(name, files, MAX_TOTAL_BYTES - out.total));
+    for (name, output) in files_first.iter().zip(outputs) {
+        let output = match output {
+            Some(output) => output,
+            // Not taken: the workers stopped at the total output limit. Rendered here,
+            // in order and bounded by what is left, as one thread would have.
+            None => {
+                let rest = MAX_FILE_BYTES.min(MAX_TOTAL_BYTES - out.total);
+                render_checked(env, files, &model.spec_file, name, &context, rest)
+            }
         };
         if let Some(output) = output? {
             out.count(name, output.raw_len, output.text.len())?;
@@ -259,43 +267,60 @@ struct RenderedTemplate {
     parsed: Result<Option<hcl::Body>, RenderError>,
 }
 
+/// Template `name` rendered (at most `limit` bytes), given its header and parsed; `None`
+/// when it prints only whitespace.
+fn render_checked(
+    env: &Environment<'static>,
+    files: &TemplateFiles,
+    spec_file: &str,
+    name: &str,
+    context: &Value,
+    limit: usize,
+) -> Result<Option<RenderedTemplate>, RenderError> {
+    Ok(render_one(env, files, name, context, limit)?.map(|raw| {
+        let path = output_path(name);
+        let text = with_header(path, &raw, spec_file);
+        RenderedTemplate {
+            parsed: check_hcl(name, path, &text, files),
+            name: name.to_string(),
+            raw_len: raw.len(),
+            text,
+        }
+    }))
+}
+
 /// Every template of `names` rendered (compiled first if it was not yet) and, when it
-/// prints more than whitespace, given its header and parsed: by as many threads as there
-/// are cores (at most [`MAX_RENDER_THREADS`]), each taking the next template in order
-/// until none is left. Results come back in `names`' order; `None` for an output that
-/// is only whitespace. Workers stop taking templates once the outputs pass
-/// [`MAX_TOTAL_BYTES`] in all (so fewer results come back): every template before the
-/// last one taken has been rendered, so the caller, counting in order
-/// ([`RenderRun::count`]), finds the limit where one thread would.
+/// prints more than whitespace, given its header and parsed ([`render_checked`]): by as
+/// many threads as there are cores (at most [`MAX_RENDER_THREADS`]), each taking the next
+/// template until none is left, the largest (by `sizes`, their sources' lengths) first so
+/// that no thread is left with a long one at the end. Results come back in `names`'
+/// order; `None` for a template no worker took: they stop taking templates once the
+/// outputs pass [`MAX_TOTAL_BYTES`] in all, and the caller, counting in order
+/// ([`RenderRun::count`]), renders those itself, so it finds the limit where one thread
+/// would.
 fn render_outputs(
     env: &Environment<'static>,
     files: &TemplateFiles,
     spec_file: &str,
     names: &[&String],
+    sizes: &[usize],
     context: &Value,
-) -> Vec<Result<Option<RenderedTemplate>, RenderError>> {
+) -> Vec<Option<Result<Option<RenderedTemplate>, RenderError>>> {
+    let mut largest_first: Vec<usize> = (0..names.len()).collect();
+    largest_first.sort_by_key(|&index| std::cmp::Reverse(sizes[index]));
     let next = AtomicUsize::new(0);
     let total = AtomicUsize::new(0);
     let work = || {
         let mut done = Vec::new();
         while total.load(Ordering::Relaxed) <= MAX_TOTAL_BYTES {
-            let index = next.fetch_add(1, Ordering::Relaxed);
-            let Some(&name) = names.get(index) else {
+            let Some(&index) = largest_first.get(next.fetch_add(1, Ordering::Relaxed)) else {
                 break;
             };
-            let output = render_one(env, files, name, context, MAX_FILE_BYTES).map(|raw| {
-                raw.map(|raw| {
-                    let path = output_path(name);
-                    let text = with_header(path, &raw, spec_file);
-                    total.fetch_add(text.len(), Ordering::Relaxed);
-                    RenderedTemplate {
-                        parsed: check_hcl(name, path, &text, files),
-                        name: name.clone(),
-                        raw_len: raw.len(),
-                        text,
-                    }
-                })
-            });
+            let output =
+                render_checked(env, files, spec_file, names[index], context, MAX_FILE_BYTES);
+            if let Ok(Some(output)) = &output {
+                total.fetch_add(output.text.len(), Ordering::Relaxed);
+            }
             done.push((index, output));
         }
         done
@@ -303,7 +328,7 @@ fn render_outputs(
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .min(MAX_RENDER_THREADS);
-    let mut done = std::thread::scope(|scope| {
+    let done = std::thread::scope(|scope| {
         // A helper the system refuses (a process or memory limit) is simply not there:
         // the calling thread then takes the templates it would have.
         let helpers: Vec<_> = (1..threads)
@@ -319,8 +344,11 @@ fn render_outputs(
         }
         done
     });
-    done.sort_by_key(|(index, _)| *index);
-    done.into_iter().map(|(_, output)| output).collect()
+    let mut outputs: Vec<_> = names.iter().map(|_| None).collect();
+    for (index, output) in done {
+        outputs[index] = Some(output);
+    }
+    outputs
 }
 
 /// Template `name` rendered with `context`, at most `limit` bytes; `None` when it prints

@@ -176,6 +176,30 @@ fn user_templates_passing_the_total_output_limit_stop_at_the_one_that_crosses_it
 }
 
 #[test]
+fn templates_the_workers_never_took_are_rendered_in_order_before_the_limit_is_reported() {
+    // The large templates (by source) are taken first and pass the limit; the small ones
+    // that come before them in name order were never taken. One thread would have
+    // rendered those first, within the limit: so must the render, and the error must
+    // still name the large one that crosses it.
+    let templates = tempfile::tempdir().unwrap();
+    let padding = format!("{{# {} #}}", "p".repeat(4096));
+    for n in 0..10 {
+        std::fs::write(
+            templates.path().join(format!("big{n}.txt.j2")),
+            format!("{padding}{{{{ 'x' * 7000000 }}}}\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(templates.path().join("a-small.txt.j2"), "small\n").unwrap();
+    let run = render_minimal_with_templates(templates.path(), Duration::from_secs(120));
+    assert_eq!(run.status.code(), Some(1));
+    let text = stderr(&run);
+    let crossing = templates.path().join("big9.txt.j2");
+    assert!(text.contains(&crossing.display().to_string()), "{text}");
+    assert!(!text.contains("a-small"), "{text}");
+}
+
+#[test]
 fn a_user_template_rendering_invalid_hcl_is_named_with_the_line_of_its_output() {
     let (run, file) = render_with_template(
         "extra.tf.j2",
