@@ -838,8 +838,8 @@ pub fn write_with(
     for path in rendered.keys() {
         check_relative(path)?;
     }
-    if let Some(summary) = write_new_folder(rendered, out_dir) {
-        return Ok(summary);
+    if let Some(written) = write_new_folder(rendered, out_dir) {
+        return written;
     }
     let out = Output::open(out_dir, true)?.expect("created");
     let (meta, _lock) = match lock_exclusive(&out, notify) {
@@ -881,10 +881,11 @@ pub fn write_with(
 /// anything (`RENAME_NOREPLACE`): the folder is absent or complete, with no commit
 /// record, lock or second rename per file. A killed run leaves only the folder beside it,
 /// which the next render removes. `None` when this does not apply (the folder exists, its
-/// parent does not, not Linux) or did not work (another run created the folder meanwhile,
-/// the file system cannot rename without replacing, any error): the caller then writes
-/// the usual way, which also reports any error under the user's own path.
-fn write_new_folder(rendered: &Rendered, out_dir: &Path) -> Option<WriteSummary> {
+/// parent does not, not Linux) or did not work before the rename (another run created the
+/// folder meanwhile, the file system cannot rename without replacing, any error): the
+/// caller then writes the usual way, which also reports any error under the user's own
+/// path. An error flushing the parent after the rename is this write's own error.
+fn write_new_folder(rendered: &Rendered, out_dir: &Path) -> Option<Result<WriteSummary>> {
     if !DirFd::FLUSH_TOGETHER {
         return None; // elsewhere every staged file needs its own flush: no gain
     }
@@ -916,18 +917,19 @@ fn write_new_folder(rendered: &Rendered, out_dir: &Path) -> Option<WriteSummary>
         stage(&root, files).map_err(|(_, e)| e)?;
         // Every file and folder on disk before the folder appears under its name.
         root.sync_file_system()?;
-        parent.rename_new(&staging, &parent, base)?;
-        parent.sync()
+        parent.rename_new(&staging, &parent, base)
     })();
     if built.is_err() {
-        // Gone already when only the last flush failed: the usual write then finds the
-        // folder complete and flushes it.
         let _ = parent.remove_tree(&staging);
         return None;
     }
-    Some(WriteSummary {
-        written: rendered.keys().cloned().collect(),
-        ..WriteSummary::default()
+    // The folder is in place and complete; only its new name may not be on disk yet.
+    Some(match parent.sync() {
+        Ok(()) => Ok(WriteSummary {
+            written: rendered.keys().cloned().collect(),
+            ..WriteSummary::default()
+        }),
+        Err(e) => Err(Error::io(parent_of(&normal), e)),
     })
 }
 
