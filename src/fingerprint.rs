@@ -77,11 +77,7 @@ impl Fields {
     }
 
     fn hex(self) -> String {
-        self.0
-            .finalize()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
+        manifest::lowercase_hex(&self.0.finalize())
     }
 }
 
@@ -236,7 +232,7 @@ pub fn record(output: &Path, inputs: &Inputs, rendered: &Rendered) {
         version: RECORD_VERSION,
         inputs: whole,
         user_data: inputs.user_data.clone(),
-        manifest: format!("sha256:{}", manifest::sha256_hex(manifest_text.as_bytes())),
+        manifest: manifest::checksum(manifest_text),
     };
     if let Ok(mut json) = serde_json::to_vec(&record) {
         json.push(b'\n');
@@ -275,7 +271,7 @@ pub fn unchanged(
     let Some(manifest_text) = generated.get(manifest::FILE) else {
         return false;
     };
-    if format!("sha256:{}", manifest::sha256_hex(manifest_text.as_bytes())) != record.manifest {
+    if manifest::checksum(manifest_text) != record.manifest {
         return false;
     }
     let Ok(listed) = serde_json::from_str::<manifest::Manifest>(manifest_text) else {
@@ -285,9 +281,9 @@ pub fn unchanged(
     // there with its hash: nothing stale, missing, edited or in the way.
     generated.len() == listed.files.len() + 1
         && listed.files.iter().all(|(path, hash)| {
-            generated.get(path).is_some_and(|text| {
-                format!("sha256:{}", manifest::sha256_hex(text.as_bytes())) == *hash
-            })
+            generated
+                .get(path)
+                .is_some_and(|text| manifest::checksum(text) == *hash)
         })
 }
 

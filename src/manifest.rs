@@ -57,12 +57,7 @@ pub fn manifest(
         files: rendered
             .iter()
             .filter(|(path, _)| path.as_str() != FILE)
-            .map(|(path, text)| {
-                (
-                    path.clone(),
-                    format!("sha256:{}", sha256_hex(text.as_bytes())),
-                )
-            })
+            .map(|(path, text)| (path.clone(), checksum(text)))
             .collect(),
     }
 }
@@ -131,10 +126,19 @@ fn normalize(path: &Path) -> PathBuf {
 /// was a tenth of a render's instructions with a portable implementation (docs/bench.md).
 pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
+    lowercase_hex(&sha2::Sha256::digest(data))
+}
+
+/// A file's checksum as the manifest lists it: `sha256:<hex>`.
+pub fn checksum(text: &str) -> String {
+    format!("sha256:{}", sha256_hex(text.as_bytes()))
+}
+
+/// `bytes` as lowercase hexadecimal, two digits each.
+pub(crate) fn lowercase_hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    let digest = sha2::Sha256::digest(data);
-    let mut hex = String::with_capacity(64);
-    for byte in digest.iter() {
+    let mut hex = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
         // Writing to a String cannot fail.
         let _ = write!(hex, "{byte:02x}");
     }

@@ -13,8 +13,8 @@ use minijinja::{AutoEscape, Environment, Error as JinjaError, ErrorKind, Output,
 
 use crate::model::Model;
 pub use crate::templates::{
-    TEMPLATE_SUFFIX, TemplateFiles, TemplateSources, environment_output_path, is_per_environment,
-    is_rendered, output_path,
+    TEMPLATE_SUFFIX, TemplateFiles, TemplateSources, environment_output_path, is_document,
+    is_per_environment, is_rendered, output_path,
 };
 
 /// Rendered files: relative path (with `/` separators) -> contents. Sorted, so every
@@ -248,12 +248,6 @@ pub fn render_in(
         out.emit(name, output_path(name).to_string(), &docs)?;
     }
     Ok(out.rendered)
-}
-
-/// A document (the module README) is rendered after every other file, from what they
-/// hold ([`crate::module_docs`]).
-fn is_document(template_name: &str) -> bool {
-    output_path(template_name).ends_with(".md")
 }
 
 /// One template's output, as a worker of [`render_outputs`] leaves it.

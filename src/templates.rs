@@ -60,6 +60,12 @@ pub fn is_rendered(template_name: &str) -> bool {
     template_name.ends_with(TEMPLATE_SUFFIX) && !file.starts_with('_')
 }
 
+/// Whether a template renders a document (the module README): rendered after every other
+/// file, from what they hold ([`crate::module_docs`]).
+pub fn is_document(template_name: &str) -> bool {
+    output_path(template_name).ends_with(".md")
+}
+
 /// Output path of a template: its name without `.j2`.
 pub fn output_path(template_name: &str) -> &str {
     template_name

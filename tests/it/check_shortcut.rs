@@ -208,7 +208,7 @@ fn the_shortcut_trusts_the_record_and_nothing_else() {
     let main = project.path("infra/main.tf");
     let edited = std::fs::read_to_string(&main).unwrap() + "# edited\n";
     std::fs::write(&main, &edited).unwrap();
-    let sha = |text: &str| format!("sha256:{}", hagen::manifest::sha256_hex(text.as_bytes()));
+    let sha = hagen::manifest::checksum;
     let manifest_path = project.path("infra/.hagen-manifest.json");
     let mut manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
