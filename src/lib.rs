@@ -61,10 +61,10 @@ pub fn model_from_loaded(loaded: &load::LoadedSpec) -> Result<model::Model> {
 /// Everything `hagen render` does short of writing, with the templates of the spec's
 /// target overlaid by `template_dir` when given: the files, in memory.
 ///
-/// Two cores share the work: once the spec is read, a second one compiles the templates
-/// of the target the spec declares, last first, while this one validates the spec and
-/// builds the model; the render then compiles, from the first, whatever is left
-/// ([`render::render_in`]). Errors come in the same order as one step after the other:
+/// Two cores share the work: once the spec is read, a second one reads the schema (for
+/// the defaults) and compiles the templates of the target the spec declares, last first,
+/// while this one validates the spec and builds the model; the render then compiles,
+/// from the first, whatever is left ([`render::render_in`]). Errors come in the same order as one step after the other:
 /// the spec's first, then the templates'.
 pub fn render_spec(spec_path: &Path, template_dir: Option<&Path>) -> Result<render::Rendered> {
     render_spec_with_inputs(spec_path, template_dir).map(|(rendered, _)| rendered)
@@ -81,6 +81,8 @@ pub fn render_spec_with_inputs(
     let model_ready = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
         let compile = || {
+            // The defaults read the schema once the spec is valid: read here, meanwhile.
+            schema::read_ahead();
             let compiled = compile_templates(declared, template_dir);
             if let Ok((set, env)) = &compiled {
                 render::precompile(env, &set.sources, &model_ready);

@@ -19,6 +19,12 @@ use crate::yaml::{Positions, pointer_segment};
 /// The JSON Schema, embedded: it is the contract and `hagen schema` prints it.
 pub const SCHEMA: &str = include_str!("../schemas/hagen.schema.json");
 
+/// Reads the embedded schema now (a few hundred microseconds), for a thread with
+/// nothing better to do before the defaults need it ([`crate::render_spec`]).
+pub fn read_ahead() {
+    schema_as_written();
+}
+
 /// The embedded schema as JSON, exactly as written (`$defs` and `$ref`s): what the
 /// validator is built from.
 fn schema_as_written() -> &'static Value {

@@ -14,13 +14,16 @@ use crate::yaml::pointer_segment;
 /// Validates a loaded spec: every problem of the load stage, the schema and the
 /// semantic rules, as one `InvalidSpec` error; or the typed spec.
 pub fn validate(loaded: &LoadedSpec) -> Result<Spec> {
-    let diagnostics = check(loaded);
+    let (diagnostics, typed) = check_typed(loaded);
     if !diagnostics.is_empty() {
         return Err(Error::InvalidSpec {
             file: loaded.path.display().to_string(),
             source_text: loaded.text.clone(),
             diagnostics,
         });
+    }
+    if let Some(spec) = typed {
+        return Ok(spec);
     }
     deserialize(&loaded.document).map_err(|(pointer, message)| {
         // The schema should have caught it; still the user's spec, so a positioned
@@ -67,23 +70,29 @@ pub(crate) fn deserialize(document: &Value) -> std::result::Result<Spec, (String
 /// parts with schema errors are cut out first ([`structurally_valid_part`]) and a rule
 /// stays silent when a value it reads was cut (its default stood in).
 pub fn check(loaded: &LoadedSpec) -> Vec<Diagnostic> {
+    check_typed(loaded).0
+}
+
+/// [`check`], with the typed spec the rules read when the schema accepts the whole
+/// document (so that [`validate`] does not type it a second time).
+fn check_typed(loaded: &LoadedSpec) -> (Vec<Diagnostic>, Option<Spec>) {
     let file = loaded.path.display().to_string();
     let mut diagnostics = loaded.diagnostics.clone();
     let schema_errors = schema::errors(&loaded.document, &loaded.positions, &file, &loaded.text);
-    // A document the schema accepts is its own valid part (no second pass of the
-    // validator to find what to cut).
-    let valid_part = if schema_errors.is_empty() {
-        Some((loaded.document.clone(), Vec::new()))
-    } else {
-        structurally_valid_part(&loaded.document)
-    };
-    if let Some((document, cut)) = valid_part {
-        diagnostics.extend(semantic(loaded, &document, &cut, &file));
+    let mut typed = None;
+    if schema_errors.is_empty() {
+        // The document is its own valid part (no second pass of the validator to find
+        // what to cut).
+        let (rules, spec) = semantic(loaded, &loaded.document, &[], &file);
+        diagnostics.extend(rules);
+        typed = spec;
+    } else if let Some((document, cut)) = structurally_valid_part(&loaded.document) {
+        diagnostics.extend(semantic(loaded, &document, &cut, &file).0);
     }
     diagnostics.extend(schema_errors);
     diagnostics.sort_by(|a, b| (a.line, a.column, &a.message).cmp(&(b.line, b.column, &b.message)));
     diagnostics.dedup();
-    diagnostics
+    (diagnostics, typed)
 }
 
 /// Keys whose value decides what the rest of their mapping means: when one is invalid,
@@ -160,9 +169,16 @@ fn remove(document: &mut Value, pointer: &str) {
     }
 }
 
-fn semantic(loaded: &LoadedSpec, document: &Value, cut: &[String], file: &str) -> Vec<Diagnostic> {
+/// The semantic rules' diagnostics of `document`, and the typed spec they read.
+fn semantic(
+    loaded: &LoadedSpec,
+    document: &Value,
+    cut: &[String],
+    file: &str,
+) -> (Vec<Diagnostic>, Option<Spec>) {
     let Ok(spec) = Spec::from_document(document) else {
-        return Vec::new(); // a schema-valid document deserializes (validate() says so)
+        // A schema-valid document deserializes; `validate` says where it does not.
+        return (Vec::new(), None);
     };
     let mut checker = Checker::new(&loaded.positions, file, cut);
     shared_rules(&spec, &mut checker);
@@ -179,7 +195,7 @@ fn semantic(loaded: &LoadedSpec, document: &Value, cut: &[String], file: &str) -
         checker.environment = None;
         crate::target::inapplicable_overrides(&spec, env, overrides, &mut checker);
     }
-    checker.into_diagnostics()
+    (checker.into_diagnostics(), Some(spec))
 }
 
 /// The rules every target shares: `min_size <= desired_capacity <= max_size`, and a

@@ -201,18 +201,24 @@ fn templates_the_workers_never_took_are_rendered_in_order_before_the_limit_is_re
 
 #[test]
 fn a_user_template_rendering_invalid_hcl_is_named_with_the_line_of_its_output() {
-    let (run, file) = render_with_template(
-        "extra.tf.j2",
-        "locals {\n  a = 1\n}\n\nresource \"x\" {{ '{{' }}\n",
-        Duration::from_secs(60),
-    );
-    assert_eq!(run.status.code(), Some(1));
-    let text = stderr(&run);
-    assert!(text.contains(&file.display().to_string()), "{text}");
-    assert!(text.contains("extra.tf"), "{text}");
-    assert!(!text.contains("README.md.j2"), "{text}");
-    // The rendered file has the 3-line header first: the bad line is line 8 there.
-    assert!(text.contains("line 8"), "{text}");
+    // A file of the module proper (read back for the README) and one only checked.
+    for (name, output) in [
+        ("extra.tf.j2", "extra.tf"),
+        ("extra.tftest.hcl.j2", "extra.tftest.hcl"),
+    ] {
+        let (run, file) = render_with_template(
+            name,
+            "locals {\n  a = 1\n}\n\nresource \"x\" {{ '{{' }}\n",
+            Duration::from_secs(60),
+        );
+        assert_eq!(run.status.code(), Some(1), "{name}");
+        let text = stderr(&run);
+        assert!(text.contains(&file.display().to_string()), "{text}");
+        assert!(text.contains(output), "{text}");
+        assert!(!text.contains("README.md.j2"), "{text}");
+        // The rendered file has the 3-line header first: the bad line is line 8 there.
+        assert!(text.contains("line 8"), "{text}");
+    }
 }
 
 #[test]
