@@ -455,6 +455,28 @@ fn render_in_memory(
 }
 
 fn render(spec: &Path, output: &Path, template_dir: Option<&Path>, ui: &Ui) -> Result<()> {
+    // A folder that holds exactly what a render of the same inputs wrote needs nothing
+    // rendered or written (`check`'s shortcut, see `fingerprint`), once an interrupted
+    // earlier write is finished or undone, as every write does first. Only for inputs
+    // that rendered before (a spec that changed goes the full way, and an invalid one
+    // changes nothing); any error here is left to the full render, which reports it.
+    let same = crate::fingerprint::same_inputs(spec, output, template_dir);
+    if let Some(same) = same
+        && let Ok(recovered) = crate::write::recover_with(output, &mut |m| ui.status(m))
+    {
+        if let Some(recovery) = recovered {
+            ui.status(&format!("{}: {}", output.display(), recovery.describe()));
+        }
+        let unchanged = crate::fingerprint::files_as_recorded(&same, output, &mut |m| ui.status(m));
+        if let Some(unchanged) = unchanged {
+            let summary = crate::write::WriteSummary {
+                unchanged,
+                ..Default::default()
+            };
+            ui.status(&describe_write(&summary, output));
+            return Ok(());
+        }
+    }
     let (rendered, inputs) = render_in_memory(spec, output, template_dir)?;
     let summary = crate::write::write_with(&rendered, output, &mut |m| ui.status(m))?;
     // What this render read, so that a `check` of the same inputs can skip rendering.
@@ -462,6 +484,12 @@ fn render(spec: &Path, output: &Path, template_dir: Option<&Path>, ui: &Ui) -> R
     if let Some(recovery) = summary.recovered {
         ui.status(&format!("{}: {}", output.display(), recovery.describe()));
     }
+    ui.status(&describe_write(&summary, output));
+    Ok(())
+}
+
+/// `wrote 3 files, 29 unchanged, removed 1 stale file in infra`.
+fn describe_write(summary: &crate::write::WriteSummary, output: &Path) -> String {
     let mut parts = vec![format!("wrote {}", files(summary.written.len()))];
     if !summary.unchanged.is_empty() {
         parts.push(format!("{} unchanged", summary.unchanged.len()));
@@ -469,8 +497,7 @@ fn render(spec: &Path, output: &Path, template_dir: Option<&Path>, ui: &Ui) -> R
     if !summary.removed.is_empty() {
         parts.push(format!("removed {} stale", files(summary.removed.len())));
     }
-    ui.status(&format!("{} in {}", parts.join(", "), output.display()));
-    Ok(())
+    format!("{} in {}", parts.join(", "), output.display())
 }
 
 fn files(n: usize) -> String {

@@ -1,7 +1,8 @@
 //! `check`'s shortcut: a render records what it read, so a `check` whose inputs have not
 //! changed since, in a folder that still holds exactly what that render wrote, can say
 //! so without rendering again (rendering is deterministic: the same inputs give the same
-//! bytes).
+//! bytes). `render` takes the same shortcut, after it finished or undid any interrupted
+//! earlier write: such a folder needs nothing written.
 //!
 //! `render` writes the record `.hagen/inputs` (hagen's own folder, ignored by git) after
 //! its write: a SHA-256 of everything the output depends on ([`Inputs`]) and the SHA-256
@@ -250,41 +251,54 @@ pub fn unchanged(
     templates: Option<&Path>,
     notify: &mut dyn FnMut(&str),
 ) -> bool {
-    let Some(record) = crate::write::read_meta_file(output, RECORD, MAX_RECORD_BYTES)
+    same_inputs(spec, output, templates)
+        .and_then(|same| files_as_recorded(&same, output, notify))
+        .is_some()
+}
+
+/// A record of `output` whose inputs are the ones on disk now ([`same_inputs`]).
+pub struct SameInputs(Record);
+
+/// The record of the last render into `output`, when it read exactly the inputs `spec`
+/// and `templates` hold now: the first half of [`unchanged`], reading only the record and
+/// the inputs (so that `render` can finish an interrupted write in between, and only
+/// then, for a spec that was rendered before).
+pub fn same_inputs(spec: &Path, output: &Path, templates: Option<&Path>) -> Option<SameInputs> {
+    let record = crate::write::read_meta_file(output, RECORD, MAX_RECORD_BYTES)
         .and_then(|bytes| serde_json::from_slice::<Record>(&bytes).ok())
-        .filter(|record| record.version == RECORD_VERSION)
-    else {
-        return false;
-    };
+        .filter(|record| record.version == RECORD_VERSION)?;
     let now = Inputs::on_disk(spec, templates, record.user_data.as_deref())
         .and_then(|inputs| whole(&inputs, output));
-    if now.as_deref() != Some(record.inputs.as_str()) {
-        return false;
-    }
-    let Ok(snapshot) = crate::write::read_output(output, notify) else {
-        return false;
-    };
+    (now.as_deref() == Some(record.inputs.as_str())).then_some(SameInputs(record))
+}
+
+/// The second half of [`unchanged`]: the generated files `output` holds (the manifest
+/// included, in path order) when they are exactly those the recorded render wrote.
+pub fn files_as_recorded(
+    same: &SameInputs,
+    output: &Path,
+    notify: &mut dyn FnMut(&str),
+) -> Option<Vec<String>> {
+    let record = &same.0;
+    let snapshot = crate::write::read_output(output, notify).ok()?;
     if snapshot.interrupted {
-        return false;
+        return None;
     }
     let generated = &snapshot.existing.generated;
-    let Some(manifest_text) = generated.get(manifest::FILE) else {
-        return false;
-    };
+    let manifest_text = generated.get(manifest::FILE)?;
     if manifest::checksum(manifest_text) != record.manifest {
-        return false;
+        return None;
     }
-    let Ok(listed) = serde_json::from_str::<manifest::Manifest>(manifest_text) else {
-        return false;
-    };
+    let listed = serde_json::from_str::<manifest::Manifest>(manifest_text).ok()?;
     // Every generated file is the manifest or one it lists, and every listed file is
     // there with its hash: nothing stale, missing, edited or in the way.
-    generated.len() == listed.files.len() + 1
+    let exact = generated.len() == listed.files.len() + 1
         && listed.files.iter().all(|(path, hash)| {
             generated
                 .get(path)
                 .is_some_and(|text| manifest::checksum(text) == *hash)
-        })
+        });
+    exact.then(|| generated.keys().cloned().collect())
 }
 
 #[cfg(test)]

@@ -943,11 +943,18 @@ fn read_only(err: &Error) -> bool {
 /// interrupted earlier write and removes staging folders of killed runs. Nothing else
 /// changes. A missing output folder is left missing.
 pub fn recover_only(out_dir: &Path) -> Result<Option<Recovery>> {
+    recover_with(out_dir, &mut |_| {})
+}
+
+/// [`recover_only`], telling `notify` when it has to wait for another hagen run.
+pub fn recover_with(out_dir: &Path, notify: &mut dyn FnMut(&str)) -> Result<Option<Recovery>> {
     let Some(out) = Output::open(out_dir, false)? else {
         return Ok(None);
     };
-    let (meta, _lock) = lock_exclusive(&out, &mut |_| {})?;
-    recover(&out, &meta)
+    let (meta, _lock) = lock_exclusive(&out, notify)?;
+    let recovered = recover(&out, &meta)?;
+    remove_dead_sibling_staging(out_dir);
+    Ok(recovered)
 }
 
 /// Writes `bytes` to `name` in the output folder's `.hagen/` (a temporary name, then a

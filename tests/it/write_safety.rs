@@ -206,6 +206,43 @@ fn killed_at_every_step_the_next_run_finds_the_old_output_or_the_new_one() {
 }
 
 #[test]
+fn a_render_of_the_recorded_inputs_recovers_a_killed_write_before_it_trusts_the_record() {
+    // The record says OLD; a render of NEW is killed at each step in turn; then OLD is
+    // rendered again, which may take the shortcut of an up-to-date folder only once the
+    // killed write is finished or undone.
+    let (mut shortcuts, mut rolled_forward) = (0, 0);
+    for n in (1..).step_by(3) {
+        let dir = scratch();
+        let out = dir.path().join("infra");
+        assert!(render_cli(OLD, &out, &[]).status.success());
+        let old = files(&out);
+        let run = render_cli(NEW, &out, &[("HAGEN_FAULT_AFTER_OPS", n)]);
+        if run.status.success() {
+            break;
+        }
+        assert!(killed(&run), "step {n}: {run:?}");
+        let committed = out.join(".hagen/journal").exists();
+        let again = render_cli(OLD, &out, &[]);
+        assert!(again.status.success(), "step {n}: {again:?}");
+        assert_eq!(files(&out), old, "step {n}");
+        assert!(meta_is_clean(&out), "step {n}: leftovers in .hagen");
+        let said = String::from_utf8_lossy(&again.stderr);
+        if committed {
+            assert!(said.contains("finished the write"), "step {n}: {said}");
+            rolled_forward += 1;
+        }
+        if said.contains("wrote 0 files") {
+            shortcuts += 1;
+        }
+        assert_eq!(check_cli(OLD, &out).status.code(), Some(0), "step {n}");
+    }
+    assert!(
+        shortcuts > 0 && rolled_forward > 0,
+        "{shortcuts} up to date, {rolled_forward} rolled forward"
+    );
+}
+
+#[test]
 fn an_error_at_any_step_leaves_the_old_output_and_a_crash_while_restoring_too() {
     let (mut restored, mut successes) = (0, 0);
     let before = files(prepared(OLD).path());
