@@ -488,7 +488,7 @@ fn render(spec: &Path, output: &Path, template_dir: Option<&Path>, ui: &Ui) -> R
     Ok(())
 }
 
-/// `wrote 3 files, 29 unchanged, removed 1 stale file in infra`.
+/// What a write did, as `render` says it: `wrote 3 files, 29 unchanged in infra`.
 fn describe_write(summary: &crate::write::WriteSummary, output: &Path) -> String {
     let mut parts = vec![format!("wrote {}", files(summary.written.len()))];
     if !summary.unchanged.is_empty() {
