@@ -64,8 +64,8 @@ pub fn model_from_loaded(loaded: &load::LoadedSpec) -> Result<model::Model> {
 /// Two cores share the work: once the spec is read, a second one reads the schema (for
 /// the defaults) and compiles the templates of the target the spec declares, last first,
 /// while this one validates the spec and builds the model; the render then compiles,
-/// from the first, whatever is left ([`render::render_in`]). Errors come in the same order as one step after the other:
-/// the spec's first, then the templates'.
+/// from the first, whatever is left ([`render::render_in`]). Errors come in the same
+/// order as one step after the other: the spec's first, then the templates'.
 pub fn render_spec(spec_path: &Path, template_dir: Option<&Path>) -> Result<render::Rendered> {
     render_spec_with_inputs(spec_path, template_dir).map(|(rendered, _)| rendered)
 }
