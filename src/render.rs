@@ -602,8 +602,8 @@ fn with_header(path: &str, text: &str, spec_file: &str) -> String {
 }
 
 /// Parses an HCL output (the proof that every written HCL file parses): its body when it
-/// is one of the module's own files, `None` for other files. A user template's invalid output names the user's template and the line
-/// of the output.
+/// is one of the module's own files, `None` for other files. A user template's invalid
+/// output names the user's template and the line of the output.
 fn check_hcl(
     name: &str,
     path: &str,

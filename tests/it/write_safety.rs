@@ -209,8 +209,9 @@ fn killed_at_every_step_the_next_run_finds_the_old_output_or_the_new_one() {
 fn a_render_of_the_recorded_inputs_recovers_a_killed_write_before_it_trusts_the_record() {
     // The record says OLD; a render of NEW is killed at each step in turn; then OLD is
     // rendered again, which may take the shortcut of an up-to-date folder only once the
-    // killed write is finished or undone.
-    let (mut shortcuts, mut rolled_forward) = (0, 0);
+    // killed write is finished or undone (without that, `.hagen/` keeps the killed run's
+    // staging folder). "wrote 0 files" is what either path says of an up-to-date folder.
+    let (mut up_to_date, mut rolled_forward) = (0, 0);
     for n in (1..).step_by(3) {
         let dir = scratch();
         let out = dir.path().join("infra");
@@ -232,13 +233,13 @@ fn a_render_of_the_recorded_inputs_recovers_a_killed_write_before_it_trusts_the_
             rolled_forward += 1;
         }
         if said.contains("wrote 0 files") {
-            shortcuts += 1;
+            up_to_date += 1;
         }
         assert_eq!(check_cli(OLD, &out).status.code(), Some(0), "step {n}");
     }
     assert!(
-        shortcuts > 0 && rolled_forward > 0,
-        "{shortcuts} up to date, {rolled_forward} rolled forward"
+        up_to_date > 0 && rolled_forward > 0,
+        "{up_to_date} up to date, {rolled_forward} rolled forward"
     );
 }
 
