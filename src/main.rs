@@ -3,8 +3,20 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Transparent huge pages for the allocator's arena only, set before the first
-/// allocation (an `.init_array` entry runs before Rust's runtime allocates anything).
+/// How the allocator uses memory, set before its first allocation: an `.init_array`
+/// entry runs before Rust's runtime allocates anything.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static SET_UP_THE_ALLOCATOR: extern "C" fn() = set_up_the_allocator;
+
+extern "C" fn set_up_the_allocator() {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    huge_pages_only_where_asked();
+    never_return_memory_before_exit();
+}
+
+/// Transparent huge pages for the allocator's arena only.
 ///
 /// mimalloc asks for huge pages on its arena (`madvise(MADV_HUGEPAGE)`), where a render's
 /// few MiB of short-lived objects live: a few 2 MiB faults instead of about a thousand
@@ -15,12 +27,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// kernels refuse the flag (EINVAL) and keep the system's setting. hagen starts no
 /// other process that would inherit it.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-#[used]
-#[unsafe(link_section = ".init_array")]
-static HUGE_PAGES_ONLY_WHERE_ASKED: extern "C" fn() = huge_pages_only_where_asked;
-
-#[cfg(any(target_os = "linux", target_os = "android"))]
-extern "C" fn huge_pages_only_where_asked() {
+fn huge_pages_only_where_asked() {
     /// From linux/prctl.h (6.18); not in the libc crate yet.
     const PR_THP_DISABLE_EXCEPT_ADVISED: libc::c_ulong = 1 << 1;
     // SAFETY: prctl with integer arguments only; it changes no memory of this process.
@@ -35,6 +42,27 @@ extern "C" fn huge_pages_only_where_asked() {
     }
 }
 
+/// mimalloc returns freed memory to the system (`madvise(MADV_DONTNEED)`) 10 ms after it
+/// is freed, and all of it at exit: about twenty calls at the end of a render (each one
+/// a page-table walk, and a split of the huge pages it cuts), for memory the exit is
+/// about to release anyway. A run of hagen is short and its memory a few MiB, so it
+/// keeps what it freed for its next allocations and gives it all back at once, at exit.
+fn never_return_memory_before_exit() {
+    /// `mi_option_purge_delay` of `mi_option_e` in mimalloc.h (the same in mimalloc 2
+    /// and 3): "-1 for no purging at all". libmimalloc-sys names no constant for it.
+    const MI_OPTION_PURGE_DELAY: libc::c_int = 15;
+    unsafe extern "C" {
+        /// mimalloc.h; linked in with the allocator.
+        fn mi_option_set(option: libc::c_int, value: libc::c_long);
+    }
+    // SAFETY: sets one integer of mimalloc's option table, which it reads when it
+    // decides whether to purge; valid at any time, before its first allocation too.
+    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+}
+
 fn main() -> std::process::ExitCode {
+    // Where there is no `.init_array`, now: a few allocations late.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    set_up_the_allocator();
     hagen::cli::main()
 }
