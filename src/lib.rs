@@ -28,6 +28,7 @@ pub mod module_docs;
 pub mod reference;
 pub mod render;
 pub mod schema;
+pub mod second_core;
 pub mod spec;
 pub mod target;
 pub mod template_context;
@@ -37,6 +38,8 @@ pub mod write;
 pub mod yaml;
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use error::{Error, Result};
 
@@ -61,11 +64,13 @@ pub fn model_from_loaded(loaded: &load::LoadedSpec) -> Result<model::Model> {
 /// Everything `hagen render` does short of writing, with the templates of the spec's
 /// target overlaid by `template_dir` when given: the files, in memory.
 ///
-/// Two cores share the work: once the spec is read, a second one reads the schema (for
-/// the defaults) and compiles the templates of the target the spec declares, last first,
-/// while this one validates the spec and builds the model; the render then compiles,
-/// from the first, whatever is left ([`render::render_in`]). Errors come in the same
-/// order as one step after the other: the spec's first, then the templates'.
+/// Two cores share the work ([`second_core`]). The second one, started first, reads the
+/// schema (for the defaults) while this one reads the spec; then it compiles the
+/// templates of the target the spec declares, last first, while this one validates the
+/// spec and builds the model; then the two render the files ([`render::render_in`]).
+/// Whatever the second one has not started when this one needs it, this one does.
+/// Errors come in the same order as one step after the other: the spec's first, then
+/// the templates'.
 pub fn render_spec(spec_path: &Path, template_dir: Option<&Path>) -> Result<render::Rendered> {
     render_spec_with_inputs(spec_path, template_dir).map(|(rendered, _)| rendered)
 }
@@ -76,49 +81,43 @@ pub fn render_spec_with_inputs(
     spec_path: &Path,
     template_dir: Option<&Path>,
 ) -> Result<(render::Rendered, fingerprint::Inputs)> {
+    let second = second_core::SecondCore::start();
+    // The defaults read the schema once the spec is valid: read there, meanwhile.
+    second.offer(schema::read_ahead);
     let loaded = load::load(spec_path)?;
     let declared = target::declared(&loaded.document);
-    let model_ready = std::sync::atomic::AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        let compile = || {
-            // The defaults read the schema once the spec is valid: read here, meanwhile.
-            schema::read_ahead();
-            let compiled = compile_templates(declared, template_dir);
+    let model_ready = Arc::new(AtomicBool::new(false));
+    let compiled = second.offer({
+        let template_dir = template_dir.map(Path::to_path_buf);
+        let model_ready = model_ready.clone();
+        move || {
+            let compiled = compile_templates(declared, template_dir.as_deref());
             if let Ok((set, env)) = &compiled {
                 render::precompile(env, &set.sources, &model_ready);
             }
             compiled
-        };
-        let compiler = std::thread::Builder::new().spawn_scoped(scope, compile);
-        let model = model_from_loaded(&loaded);
-        model_ready.store(true, std::sync::atomic::Ordering::Relaxed);
-        let model = model?;
-        let compiled = match compiler {
-            Ok(compiler) => match compiler.join() {
-                Ok(compiled) => compiled,
-                Err(panic) => std::panic::resume_unwind(panic),
-            },
-            // No second thread to be had (a process or memory limit): one core does it all.
-            Err(_) => compile(),
-        };
-        // A spec is valid only with a target hagen knows, so this is the declared one;
-        // compiling again keeps it right should the two ever differ.
-        let (set, env) = if model.target == declared {
-            compiled?
-        } else {
-            compile_templates(model.target, template_dir)?
-        };
-        let rendered = render::render_in(&env, &model, &set.sources, &set.user_files)?;
-        let inputs = fingerprint::Inputs::of_render(&loaded, &set, template_dir);
-        Ok((rendered, inputs))
-    })
+        }
+    });
+    let model = model_from_loaded(&loaded);
+    model_ready.store(true, Ordering::Relaxed);
+    let model = model?;
+    // A spec is valid only with a target hagen knows, so this is the declared one;
+    // compiling again keeps it right should the two ever differ.
+    let (set, env) = if model.target == declared {
+        compiled.take()?
+    } else {
+        compile_templates(model.target, template_dir)?
+    };
+    let rendered = render::render_in(&env, &model, &set.sources, &set.user_files, &second)?;
+    let inputs = fingerprint::Inputs::of_render(&loaded, &set, template_dir);
+    Ok((rendered, inputs))
 }
 
 /// The templates of `target` (overlaid by `template_dir`), compiled.
 fn compile_templates(
     target: spec::Target,
     template_dir: Option<&Path>,
-) -> Result<(templates::TemplateSet, minijinja::Environment<'static>)> {
+) -> Result<(templates::TemplateSet, Arc<minijinja::Environment<'static>>)> {
     let set = templates::TemplateSet::load(target, template_dir)?;
     let env = render::compile(&set.sources, &set.user_files)?;
     Ok((set, env))

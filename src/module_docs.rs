@@ -56,12 +56,49 @@ pub struct CheckovSkip {
     pub reason: String,
 }
 
-/// The module's top-level `.tf` files as rendered: their text (for checkov's comments)
-/// and their parsed bodies, in path order. Filled by the first render phase.
+/// What the README reads from the module's top-level `.tf` files, in path order.
+/// Filled by the first render phase, one [`FileDocs`] per file.
 #[derive(Debug, Default)]
 pub struct ModuleText {
-    text: String,
-    body: hcl::Body,
+    files: FileDocs,
+}
+
+/// What the README reads from one module file (its blocks in file order, not sorted
+/// yet). Taken when the file is parsed, on whichever core rendered it, so the parsed
+/// file need not be kept.
+#[derive(Debug, Default)]
+pub struct FileDocs {
+    inputs: Vec<Input>,
+    outputs: Vec<Output>,
+    resources: Vec<Resource>,
+    /// `required_version`s.
+    terraform: Vec<Requirement>,
+    providers: Vec<Requirement>,
+    skips: Vec<CheckovSkip>,
+}
+
+impl FileDocs {
+    /// The file `text`, parsed as `body`.
+    pub fn of(text: &str, body: &hcl::Body) -> Self {
+        let (terraform, providers) = read_requirements(body);
+        Self {
+            inputs: read_inputs(body),
+            outputs: read_outputs(body),
+            resources: read_resources(body),
+            terraform,
+            providers,
+            skips: checkov_skips(text),
+        }
+    }
+
+    fn extend(&mut self, file: FileDocs) {
+        self.inputs.extend(file.inputs);
+        self.outputs.extend(file.outputs);
+        self.resources.extend(file.resources);
+        self.terraform.extend(file.terraform);
+        self.providers.extend(file.providers);
+        self.skips.extend(file.skips);
+    }
 }
 
 /// Whether a rendered file is part of the module proper (a top-level `.tf` file, not a
@@ -84,22 +121,32 @@ pub struct ModuleDocs {
 
 impl ModuleText {
     /// Adds one rendered file (callers add files in path order).
-    pub fn add(&mut self, text: &str, body: hcl::Body) {
-        self.text.push_str(text);
-        self.text.push('\n');
-        self.body.extend(body);
+    pub fn add(&mut self, file: FileDocs) {
+        self.files.extend(file);
     }
 
-    pub fn docs(&self) -> ModuleDocs {
-        let (inputs, outputs) = (inputs(&self.body), outputs(&self.body));
-        let (resources, requirements) = (resources(&self.body), requirements(&self.body));
+    /// The module's docs, each list in terraform-docs' order (the same as reading the
+    /// files as one text: the sorts are stable).
+    pub fn docs(self) -> ModuleDocs {
+        let FileDocs {
+            mut inputs,
+            mut outputs,
+            mut resources,
+            terraform,
+            providers,
+            skips,
+        } = self.files;
+        sort_inputs(&mut inputs);
+        sort_outputs(&mut outputs);
+        sort_resources(&mut resources);
+        let requirements = sort_requirements(terraform, providers);
         ModuleDocs {
             terraform_docs: tables(&requirements, &resources, &inputs, &outputs),
             inputs,
             outputs,
             resources,
             requirements,
-            skips: checkov_skips(&self.text),
+            skips,
         }
     }
 }
@@ -142,7 +189,18 @@ fn label(block: &hcl::Block, index: usize) -> String {
 
 /// The `variable` blocks of a module text, sorted by name (terraform-docs' order).
 pub fn inputs(body: &hcl::Body) -> Vec<Input> {
-    let mut inputs: Vec<Input> = blocks(body, "variable")
+    let mut inputs = read_inputs(body);
+    sort_inputs(&mut inputs);
+    inputs
+}
+
+fn sort_inputs(inputs: &mut [Input]) {
+    inputs.sort_by(|a, b| a.name.cmp(&b.name));
+}
+
+/// The `variable` blocks of `body`, in order.
+fn read_inputs(body: &hcl::Body) -> Vec<Input> {
+    blocks(body, "variable")
         .map(|block| {
             let default_expr = block
                 .body()
@@ -171,28 +229,46 @@ pub fn inputs(body: &hcl::Body) -> Vec<Input> {
                 default_value,
             }
         })
-        .collect();
-    inputs.sort_by(|a, b| a.name.cmp(&b.name));
-    inputs
+        .collect()
 }
 
 /// The `output` blocks of a module text, sorted by name.
 pub fn outputs(body: &hcl::Body) -> Vec<Output> {
-    let mut outputs: Vec<Output> = blocks(body, "output")
+    let mut outputs = read_outputs(body);
+    sort_outputs(&mut outputs);
+    outputs
+}
+
+fn sort_outputs(outputs: &mut [Output]) {
+    outputs.sort_by(|a, b| a.name.cmp(&b.name));
+}
+
+/// The `output` blocks of `body`, in order.
+fn read_outputs(body: &hcl::Body) -> Vec<Output> {
+    blocks(body, "output")
         .map(|block| Output {
             name: label(block, 0),
             description: string_attribute(block.body(), "description"),
             sensitive: string_attribute(block.body(), "sensitive") == "true",
         })
-        .collect();
-    outputs.sort_by(|a, b| a.name.cmp(&b.name));
-    outputs
+        .collect()
 }
 
 /// The `resource` and `data` blocks of a module text, sorted by address.
 pub fn resources(body: &hcl::Body) -> Vec<Resource> {
-    let mut resources: Vec<Resource> = body
-        .blocks()
+    let mut resources = read_resources(body);
+    sort_resources(&mut resources);
+    resources
+}
+
+fn sort_resources(resources: &mut Vec<Resource>) {
+    resources.sort_by(|a, b| a.address.cmp(&b.address));
+    resources.dedup();
+}
+
+/// The `resource` and `data` blocks of `body`, in order.
+fn read_resources(body: &hcl::Body) -> Vec<Resource> {
+    body.blocks()
         .filter(|block| matches!(block.identifier(), "resource" | "data"))
         .map(|block| {
             let data = block.identifier() == "data";
@@ -208,15 +284,28 @@ pub fn resources(body: &hcl::Body) -> Vec<Resource> {
                 data,
             }
         })
-        .collect();
-    resources.sort_by(|a, b| a.address.cmp(&b.address));
-    resources.dedup();
-    resources
+        .collect()
 }
 
 /// `required_version` and the `required_providers` of the `terraform` blocks: Terraform
 /// first, then providers by name.
 pub fn requirements(body: &hcl::Body) -> Vec<Requirement> {
+    let (core, providers) = read_requirements(body);
+    sort_requirements(core, providers)
+}
+
+fn sort_requirements(
+    mut core: Vec<Requirement>,
+    mut providers: Vec<Requirement>,
+) -> Vec<Requirement> {
+    providers.sort_by(|a, b| a.name.cmp(&b.name));
+    core.extend(providers);
+    core
+}
+
+/// The `required_version`s and the `required_providers` of the `terraform` blocks of
+/// `body`, in order.
+fn read_requirements(body: &hcl::Body) -> (Vec<Requirement>, Vec<Requirement>) {
     let mut core = Vec::new();
     let mut providers = Vec::new();
     for block in blocks(body, "terraform") {
@@ -249,9 +338,7 @@ pub fn requirements(body: &hcl::Body) -> Vec<Requirement> {
             }
         }
     }
-    providers.sort_by(|a, b| a.name.cmp(&b.name));
-    core.extend(providers);
-    core
+    (core, providers)
 }
 
 /// Every `#checkov:skip=ID:reason` comment with the address of the resource block it

@@ -6,12 +6,15 @@
 //! the only way a spec value reaches HCL, so no spec value can inject HCL.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use minijinja::value::{Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error as JinjaError, ErrorKind, Output, State};
 
 use crate::model::Model;
+use crate::module_docs::FileDocs;
+use crate::second_core::SecondCore;
 pub use crate::templates::{
     TEMPLATE_SUFFIX, TemplateFiles, TemplateSources, environment_output_path, is_document,
     is_per_environment, is_rendered, output_path,
@@ -144,7 +147,8 @@ pub fn render_with(
     sources: &TemplateSources,
     files: &TemplateFiles,
 ) -> Result<Rendered, RenderError> {
-    render_in(&environment_with(sources, files)?, model, sources, files)
+    let env = Arc::new(environment_with(sources, files)?);
+    render_in(&env, model, sources, files, &SecondCore::none())
 }
 
 /// Compiles the rendered templates of `sources` in `env` ahead of [`render_in`] until
@@ -170,16 +174,18 @@ pub fn precompile(env: &Environment<'static>, sources: &TemplateSources, stop: &
 pub fn compile(
     sources: &TemplateSources,
     files: &TemplateFiles,
-) -> Result<Environment<'static>, RenderError> {
-    environment_with(sources, files)
+) -> Result<Arc<Environment<'static>>, RenderError> {
+    environment_with(sources, files).map(Arc::new)
 }
 
-/// [`render_with`] with the environment compiled from `sources` by [`compile`].
+/// [`render_with`] with the environment compiled from `sources` by [`compile`], the
+/// files rendered by this thread and `second` (or, without one, threads of their own).
 pub fn render_in(
-    env: &Environment<'static>,
+    env: &Arc<Environment<'static>>,
     model: &Model,
     sources: &TemplateSources,
     files: &TemplateFiles,
+    second: &SecondCore,
 ) -> Result<Rendered, RenderError> {
     let context = Value::from(minijinja::value::Serde(model));
     let mut out = RenderRun {
@@ -194,53 +200,57 @@ pub fn render_in(
         .keys()
         .filter(|name| is_rendered(name))
         .partition(|name| is_document(name));
-    // Compiling, rendering and parsing the files is most of a render: it is spread over
-    // the cores, and the results are taken in template order, so the outputs, the first
-    // error and the module's tables are the same as one file after the other (template
-    // errors first, then files that do not parse).
-    let sizes: Vec<usize> = files_first
+    // Every file but the documents: the module's, then the per-environment ones.
+    let mut jobs: Vec<RenderJob> = files_first
         .iter()
-        .map(|name| sources[*name].len())
+        .map(|name| RenderJob::new(name, output_path(name).to_string(), 0))
         .collect();
-    let outputs = render_outputs(env, files, &model.spec_file, &files_first, &sizes, &context);
+    let mut contexts = vec![context.clone()];
+    let per_env: Vec<&String> = sources
+        .keys()
+        .filter(|name| is_per_environment(name))
+        .collect();
+    for env_context in &model.resolved_environments {
+        contexts.push(minijinja::context! {
+            env => Value::from(minijinja::value::Serde(env_context)),
+            ..context.clone()
+        });
+        for name in &per_env {
+            let path = environment_output_path(name, &env_context.name);
+            jobs.push(RenderJob::new(name, path, contexts.len() - 1));
+        }
+    }
+    // Compiling, rendering and parsing the files is most of a render: it is spread over
+    // the cores, and the results are taken in order, so the outputs, the first error
+    // and the module's tables are the same as one file after the other (template errors
+    // first, then files that do not parse).
+    let share = RenderShare::new(env, files, &model.spec_file, jobs, contexts, sources);
+    let outputs = render_outputs(Arc::clone(&share), second);
     let mut taken = Vec::with_capacity(outputs.len());
-    for (name, output) in files_first.iter().zip(outputs) {
+    for (job, output) in share.jobs.iter().zip(outputs) {
         let output = match output {
             Some(output) => output,
             // Not taken: the workers stopped at the total output limit. Rendered here,
             // in order and bounded by what is left, as one thread would have.
             None => {
                 let rest = MAX_FILE_BYTES.min(MAX_TOTAL_BYTES - out.total);
-                render_checked(env, files, &model.spec_file, name, &context, rest)
+                share.render(job, rest)
             }
         };
         if let Some(output) = output? {
-            out.count(name, output.raw_len, output.text.len())?;
-            taken.push(output);
+            out.count(&job.name, output.raw_len, output.text.len())?;
+            taken.push((job, output));
         }
     }
-    for output in taken {
-        let body = output.parsed?;
-        out.accept(output_path(&output.name).to_string(), output.text, body);
-    }
-    let per_env: Vec<&String> = sources
-        .keys()
-        .filter(|name| is_per_environment(name))
-        .collect();
-    for env_context in &model.resolved_environments {
-        let context = minijinja::context! {
-            env => Value::from(minijinja::value::Serde(env_context)),
-            ..context.clone()
-        };
-        for name in &per_env {
-            let path = environment_output_path(name, &env_context.name);
-            out.emit(name, path, &context)?;
-        }
+    for (job, output) in taken {
+        let docs = output.parsed?;
+        out.accept(job.path.clone(), output.text, docs);
     }
     let mut diagram = crate::target::graph(model, crate::graph::GraphFormat::Mermaid);
     diagram.pop(); // the template puts the line break
+    let module = std::mem::take(&mut out.module).docs();
     let docs = minijinja::context! {
-        module => Value::from(minijinja::value::Serde(&out.module.docs())),
+        module => Value::from(minijinja::value::Serde(&module)),
         diagram => diagram,
         ..context.clone()
     };
@@ -250,95 +260,161 @@ pub fn render_in(
     Ok(out.rendered)
 }
 
-/// One template's output, as a worker of [`render_outputs`] leaves it.
-struct RenderedTemplate {
+/// One file of the first phase: template `name` rendered to `path` with the context
+/// `context` of [`RenderShare::contexts`].
+struct RenderJob {
     name: String,
+    path: String,
+    context: usize,
+}
+
+impl RenderJob {
+    fn new(name: &str, path: String, context: usize) -> Self {
+        Self {
+            name: name.to_string(),
+            path,
+            context,
+        }
+    }
+}
+
+/// One file's output, as a worker of [`render_outputs`] leaves it.
+struct RenderedTemplate {
     /// Bytes the template printed (the header not counted).
     raw_len: usize,
     /// With its header.
     text: String,
     /// [`check_hcl`] of `text`.
-    parsed: Result<Option<hcl::Body>, RenderError>,
+    parsed: Result<Option<FileDocs>, RenderError>,
 }
 
-/// Template `name` rendered (at most `limit` bytes), given its header and parsed; `None`
-/// when it prints only whitespace.
-fn render_checked(
-    env: &Environment<'static>,
-    files: &TemplateFiles,
-    spec_file: &str,
-    name: &str,
-    context: &Value,
-    limit: usize,
-) -> Result<Option<RenderedTemplate>, RenderError> {
-    Ok(render_one(env, files, name, context, limit)?.map(|raw| {
-        let path = output_path(name);
-        let text = with_header(path, &raw, spec_file);
-        RenderedTemplate {
-            parsed: check_hcl(name, path, &text, files),
-            name: name.to_string(),
-            raw_len: raw.len(),
-            text,
-        }
-    }))
+/// What the threads of [`render_outputs`] share: the files to render, the largest first,
+/// and how far they got. Owned, so the second core can hold it.
+struct RenderShare {
+    env: Arc<Environment<'static>>,
+    files: TemplateFiles,
+    spec_file: String,
+    jobs: Vec<RenderJob>,
+    contexts: Vec<Value>,
+    /// Indexes of `jobs`, the largest template first, so that no thread is left with a
+    /// long one at the end.
+    largest_first: Vec<usize>,
+    /// Position in `largest_first` of the next file to take.
+    next: AtomicUsize,
+    /// Bytes rendered so far by all threads.
+    total: AtomicUsize,
 }
 
-/// Every template of `names` rendered (compiled first if it was not yet) and, when it
-/// prints more than whitespace, given its header and parsed ([`render_checked`]): by as
-/// many threads as there are cores (at most [`MAX_RENDER_THREADS`]), each taking the next
-/// template until none is left, the largest (by `sizes`, their sources' lengths) first so
-/// that no thread is left with a long one at the end. Results come back in `names`'
-/// order; `None` for a template no worker took: they stop taking templates once the
-/// outputs pass [`MAX_TOTAL_BYTES`] in all, and the caller, counting in order
-/// ([`RenderRun::count`]), renders those itself, so it finds the limit where one thread
-/// would.
-fn render_outputs(
-    env: &Environment<'static>,
-    files: &TemplateFiles,
-    spec_file: &str,
-    names: &[&String],
-    sizes: &[usize],
-    context: &Value,
-) -> Vec<Option<Result<Option<RenderedTemplate>, RenderError>>> {
-    let mut largest_first: Vec<usize> = (0..names.len()).collect();
-    largest_first.sort_by_key(|&index| std::cmp::Reverse(sizes[index]));
-    let next = AtomicUsize::new(0);
-    let total = AtomicUsize::new(0);
-    let work = || {
+/// One thread's share of [`render_outputs`]: (index in `jobs`, result) in the order taken.
+type RenderedShare = Vec<(usize, Result<Option<RenderedTemplate>, RenderError>)>;
+
+impl RenderShare {
+    fn new(
+        env: &Arc<Environment<'static>>,
+        files: &TemplateFiles,
+        spec_file: &str,
+        jobs: Vec<RenderJob>,
+        contexts: Vec<Value>,
+        sources: &TemplateSources,
+    ) -> Arc<Self> {
+        let mut largest_first: Vec<usize> = (0..jobs.len()).collect();
+        largest_first.sort_by_key(|&index| std::cmp::Reverse(sources[&jobs[index].name].len()));
+        Arc::new(Self {
+            env: Arc::clone(env),
+            files: files.clone(),
+            spec_file: spec_file.to_string(),
+            jobs,
+            contexts,
+            largest_first,
+            next: AtomicUsize::new(0),
+            total: AtomicUsize::new(0),
+        })
+    }
+
+    /// File `job` rendered (at most `limit` bytes), given its header and parsed; `None`
+    /// when it prints only whitespace.
+    fn render(
+        &self,
+        job: &RenderJob,
+        limit: usize,
+    ) -> Result<Option<RenderedTemplate>, RenderError> {
+        let context = &self.contexts[job.context];
+        let raw = render_one(&self.env, &self.files, &job.name, context, limit)?;
+        Ok(raw.map(|raw| {
+            let text = with_header(&job.path, &raw, &self.spec_file);
+            RenderedTemplate {
+                parsed: check_hcl(&job.name, &job.path, &text, &self.files),
+                raw_len: raw.len(),
+                text,
+            }
+        }))
+    }
+
+    /// Takes the next file until none is left, or the outputs pass [`MAX_TOTAL_BYTES`]
+    /// in all.
+    fn work(&self) -> RenderedShare {
         let mut done = Vec::new();
-        while total.load(Ordering::Relaxed) <= MAX_TOTAL_BYTES {
-            let Some(&index) = largest_first.get(next.fetch_add(1, Ordering::Relaxed)) else {
+        while self.total.load(Ordering::Relaxed) <= MAX_TOTAL_BYTES {
+            let taken = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(&index) = self.largest_first.get(taken) else {
                 break;
             };
-            let output =
-                render_checked(env, files, spec_file, names[index], context, MAX_FILE_BYTES);
+            let output = self.render(&self.jobs[index], MAX_FILE_BYTES);
             if let Ok(Some(output)) = &output {
-                total.fetch_add(output.text.len(), Ordering::Relaxed);
+                self.total.fetch_add(output.text.len(), Ordering::Relaxed);
             }
             done.push((index, output));
         }
         done
-    };
+    }
+}
+
+/// Every file of `share` rendered (its template compiled first if it was not yet) and,
+/// when it prints more than whitespace, given its header and parsed: by
+/// this thread, the second core (from when it gets to it) and, with more cores, threads
+/// of their own (at most [`MAX_RENDER_THREADS`] in all), each taking the next template
+/// until none is left.
+/// Results come back in the order of `share.jobs`; `None` for a file no thread took: they stop taking templates once the outputs pass [`MAX_TOTAL_BYTES`] in all,
+/// and the caller, counting in order ([`RenderRun::count`]), renders those itself, so
+/// it finds the limit where one thread would.
+fn render_outputs(
+    share: Arc<RenderShare>,
+    second: &SecondCore,
+) -> Vec<Option<Result<Option<RenderedTemplate>, RenderError>>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .min(MAX_RENDER_THREADS);
+    // Offered: if the second core has not started its share when this thread has
+    // taken the last template, this one runs it (and finds nothing left).
+    let on_second = (threads > 1 && second.is_available()).then(|| {
+        let share = Arc::clone(&share);
+        second.offer(move || share.work())
+    });
+    let more = threads - 1 - usize::from(on_second.is_some());
     let done = std::thread::scope(|scope| {
         // A helper the system refuses (a process or memory limit) is simply not there:
         // the calling thread then takes the templates it would have.
-        let helpers: Vec<_> = (1..threads)
-            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
+        let helpers: Vec<_> = (0..more)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, || share.work())
+                    .ok()
+            })
             .collect();
-        let mut done = work();
+        let mut done = share.work();
+        // A panic in a template function or the parser is a bug; let it surface.
+        if let Some(second_share) = on_second {
+            done.extend(second_share.take());
+        }
         for helper in helpers {
             match helper.join() {
                 Ok(more) => done.extend(more),
-                // A panic in a template function or the parser is a bug; let it surface.
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
         done
     });
-    let mut outputs: Vec<_> = names.iter().map(|_| None).collect();
+    let mut outputs: Vec<_> = share.jobs.iter().map(|_| None).collect();
     for (index, output) in done {
         outputs[index] = Some(output);
     }
@@ -398,8 +474,8 @@ impl RenderRun<'_> {
     /// that are only whitespace are left out.
     fn emit(&mut self, name: &str, path: String, context: &Value) -> Result<(), RenderError> {
         if let Some(text) = self.produce(name, &path, context)? {
-            let body = check_hcl(name, &path, &text, self.files)?;
-            self.accept(path, text, body);
+            let docs = check_hcl(name, &path, &text, self.files)?;
+            self.accept(path, text, docs);
         }
         Ok(())
     }
@@ -431,13 +507,11 @@ impl RenderRun<'_> {
         Ok(())
     }
 
-    /// Takes a produced, checked output into the render (and its HCL into the module
-    /// text the documents read).
-    fn accept(&mut self, path: String, text: String, body: Option<hcl::Body>) {
-        if let Some(body) = body
-            && crate::module_docs::is_module_file(&path)
-        {
-            self.module.add(&text, body);
+    /// Takes a produced, checked output into the render (and, for a module file, what
+    /// the documents read from it).
+    fn accept(&mut self, path: String, text: String, docs: Option<FileDocs>) {
+        if let Some(docs) = docs {
+            self.module.add(docs);
         }
         self.rendered.insert(path, text);
     }
@@ -601,22 +675,22 @@ fn with_header(path: &str, text: &str, spec_file: &str) -> String {
     }
 }
 
-/// Parses an HCL output (the proof that every written HCL file parses): its body when it
-/// is one of the module's own files, `None` for other files. A user template's invalid
-/// output names the user's template and the line of the output.
+/// Parses an HCL output (the proof that every written HCL file parses): what the README
+/// reads from it when it is one of the module's own files, `None` for other files. A user
+/// template's invalid output names the user's template and the line of the output.
 fn check_hcl(
     name: &str,
     path: &str,
     text: &str,
     files: &TemplateFiles,
-) -> Result<Option<hcl::Body>, RenderError> {
+) -> Result<Option<FileDocs>, RenderError> {
     if !is_hcl(path) {
         return Ok(None);
     }
     // Only the module's own files are read back (by the README's tables); the others are
     // only proved to parse, without the conversion to `hcl::Body`.
     let parsed = if crate::module_docs::is_module_file(path) {
-        hcl::parse(text).map(Some)
+        hcl::parse(text).map(|body| Some(FileDocs::of(text, &body)))
     } else {
         text.parse::<hcl::edit::structure::Body>()
             .map(|_| None)
