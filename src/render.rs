@@ -883,7 +883,7 @@ mod tests {
 
     fn render_one(template: &str, ctx: Value) -> String {
         let mut sources = TemplateSources::new();
-        sources.insert("t.tf.j2".into(), template.into());
+        sources.insert("t.tf.j2".into(), template.to_string().into());
         let env = environment(&sources).unwrap();
         env.get_template("t.tf.j2").unwrap().render(ctx).unwrap()
     }

@@ -5,6 +5,7 @@
 //! rendered too (or, with a `_` prefix, is a partial). Escaping is the same for user
 //! templates: they go through the same [`crate::render`] environment.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -37,7 +38,7 @@ pub fn builtin_sources(target: Target) -> TemplateSources {
     sources
 }
 
-fn collect(dir: &include_dir::Dir<'_>, folder: &str, into: &mut TemplateSources) {
+fn collect(dir: &'static include_dir::Dir<'static>, folder: &str, into: &mut TemplateSources) {
     for file in dir.files() {
         let path = file.path().to_string_lossy().replace('\\', "/");
         let name = path
@@ -47,7 +48,7 @@ fn collect(dir: &include_dir::Dir<'_>, folder: &str, into: &mut TemplateSources)
         let text = file
             .contents_utf8()
             .unwrap_or_else(|| panic!("built-in template {name} is not UTF-8"));
-        into.insert(name, text.to_string());
+        into.insert(name, Cow::Borrowed(text));
     }
     for sub in dir.dirs() {
         collect(sub, folder, into);
@@ -85,7 +86,8 @@ fn not_regular(path: &Path) -> Error {
 
 /// Template sources: template name -> source. The name is the output path plus `.j2`;
 /// names whose file name starts with `_` are helpers (macros, includes), not rendered.
-pub type TemplateSources = BTreeMap<String, String>;
+/// A built-in's source is the text embedded in the binary, not a copy.
+pub type TemplateSources = BTreeMap<String, Cow<'static, str>>;
 
 /// Where user templates (`--templates DIR`) live on disk, by template name, so their
 /// errors name the file the user edits rather than the template name.
@@ -141,7 +143,7 @@ impl TemplateSet {
                         ),
                     )
                 })?;
-                set.sources.insert(name.clone(), text);
+                set.sources.insert(name.clone(), Cow::Owned(text));
                 set.user_files.insert(name, path);
             }
         }
@@ -320,7 +322,7 @@ pub fn eject(target: Target, names: &[String], out_dir: &Path) -> Result<Vec<Pat
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
-        std::fs::write(&target, text).map_err(|e| Error::io(&target, e))?;
+        std::fs::write(&target, text.as_bytes()).map_err(|e| Error::io(&target, e))?;
         written.push(target);
     }
     Ok(written)
