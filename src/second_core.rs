@@ -10,14 +10,18 @@
 //!
 //! One thread for the whole render, started before the spec is read, rather than one
 //! per step: each new thread also pays its start and a fresh allocator heap (a zeroed
-//! 2 MiB page), where this one reuses the memory of its earlier jobs.
+//! 2 MiB page), where this one reuses the memory of its earlier jobs. A thread that
+//! waits for the other one watches for it, running, for a moment ([`SPIN`]) before it
+//! sleeps: waking a sleeping virtual CPU costs about as long as the waits of a render.
 //!
 //! Without a helper (a process or memory limit refuses the thread), every job runs when
 //! its result is taken: one step after the other.
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::thread;
+use std::time::{Duration, Instant};
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
 
@@ -28,15 +32,19 @@ pub struct SecondCore {
 }
 
 impl SecondCore {
-    /// Starts the helper, or none when the system refuses a thread.
+    /// Starts the helper; none when this process may use only one CPU (the helper would
+    /// only take turns with this thread) or the system refuses a thread.
     pub fn start() -> Self {
-        let (sender, jobs) = mpsc::channel::<Job>();
         let placement = placement::Placement::of_this_thread();
+        if placement.is_one_cpu() {
+            return Self::none();
+        }
+        let (sender, jobs) = mpsc::channel::<Job>();
         let started = thread::Builder::new()
             .name("hagen-second-core".into())
             .spawn(move || {
                 placement.free_this_thread();
-                for job in jobs {
+                while let Some(job) = next_job(&jobs) {
                     job();
                 }
             });
@@ -68,6 +76,7 @@ impl SecondCore {
         let slot = Arc::new(Slot {
             state: Mutex::new(State::Offered(job)),
             done: Condvar::new(),
+            finished: AtomicBool::new(false),
         });
         if let Some(jobs) = &self.jobs {
             let helper_slot = Arc::clone(&slot);
@@ -88,6 +97,27 @@ struct Slot<T, F> {
     state: Mutex<State<T, F>>,
     /// Signalled when a job the helper started is done.
     done: Condvar,
+    /// Set when a job the helper started is done, for a `take` that waits spinning.
+    finished: AtomicBool,
+}
+
+/// How long a thread that waits for the other one first watches for it, running,
+/// before it sleeps: a sleeping virtual CPU takes 0.1-0.2 ms to wake (docs/bench.md,
+/// sixth round), about as long as the waits of a render.
+const SPIN: Duration = Duration::from_micros(300);
+
+/// The helper's next job: watched for during [`SPIN`], then waited for asleep; `None`
+/// once the queue is closed and empty.
+fn next_job(jobs: &mpsc::Receiver<Job>) -> Option<Job> {
+    let start = Instant::now();
+    loop {
+        match jobs.try_recv() {
+            Ok(job) => return Some(job),
+            Err(mpsc::TryRecvError::Disconnected) => return None,
+            Err(mpsc::TryRecvError::Empty) if start.elapsed() < SPIN => std::hint::spin_loop(),
+            Err(mpsc::TryRecvError::Empty) => return jobs.recv().ok(),
+        }
+    }
 }
 
 enum State<T, F> {
@@ -115,6 +145,7 @@ impl<T, F: FnOnce() -> T> Slot<T, F> {
         };
         let result = catch_unwind(AssertUnwindSafe(job));
         *lock(&self.state) = State::Done(result);
+        self.finished.store(true, Ordering::Release);
         self.done.notify_all();
     }
 }
@@ -131,7 +162,17 @@ impl<T, F: FnOnce() -> T> Offered<T, F> {
                     return job();
                 }
                 State::Running => {
+                    // Watched for during SPIN, then waited for asleep.
                     *state = State::Running;
+                    drop(state);
+                    let start = Instant::now();
+                    while !self.slot.finished.load(Ordering::Acquire) && start.elapsed() < SPIN {
+                        std::hint::spin_loop();
+                    }
+                    state = lock(&self.slot.state);
+                    if !matches!(*state, State::Running) {
+                        continue;
+                    }
                     state = self
                         .slot
                         .done
@@ -179,6 +220,13 @@ mod placement {
             Self { allowed }
         }
 
+        /// Whether this thread may run on one CPU only (`taskset -c 0`).
+        pub fn is_one_cpu(&self) -> bool {
+            // SAFETY: CPU_COUNT reads the set.
+            self.allowed
+                .is_some_and(|allowed| unsafe { libc::CPU_COUNT(&allowed) } < 2)
+        }
+
         /// The new thread `helper`, not started yet, may start on any allowed CPU but
         /// the one this thread runs on.
         pub fn start_elsewhere<T>(&self, helper: &std::thread::JoinHandle<T>) {
@@ -192,7 +240,7 @@ mod placement {
                 let Ok(here) = usize::try_from(libc::sched_getcpu()) else {
                     return;
                 };
-                if here >= libc::CPU_SETSIZE as usize || libc::CPU_COUNT(&elsewhere) < 2 {
+                if here >= libc::CPU_SETSIZE as usize {
                     return;
                 }
                 libc::CPU_CLR(here, &mut elsewhere);
@@ -224,6 +272,9 @@ mod placement {
         pub fn of_this_thread() -> Self {
             Self
         }
+        pub fn is_one_cpu(&self) -> bool {
+            std::thread::available_parallelism().is_ok_and(|cpus| cpus.get() < 2)
+        }
         pub fn start_elsewhere<T>(&self, _helper: &std::thread::JoinHandle<T>) {}
         pub fn free_this_thread(&self) {}
     }
@@ -240,7 +291,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::AtomicUsize;
 
     #[test]
     fn every_offered_job_runs_once_and_gives_its_result() {
