@@ -478,9 +478,12 @@ fn render(spec: &Path, output: &Path, template_dir: Option<&Path>, ui: &Ui) -> R
         }
     }
     let (rendered, inputs) = render_in_memory(spec, output, template_dir)?;
-    let summary = crate::write::write_with(&rendered, output, &mut |m| ui.status(m))?;
     // What this render read, so that a `check` of the same inputs can skip rendering.
-    crate::fingerprint::record(output, &inputs, &rendered);
+    let record = crate::fingerprint::record(output, &inputs, &rendered);
+    let record = record
+        .as_deref()
+        .map(|bytes| (crate::fingerprint::RECORD, bytes));
+    let summary = crate::write::write_with_meta(&rendered, output, record, &mut |m| ui.status(m))?;
     if let Some(recovery) = summary.recovered {
         ui.status(&format!("{}: {}", output.display(), recovery.describe()));
     }

@@ -222,23 +222,19 @@ fn whole(inputs: &Inputs, output: &Path) -> Option<String> {
     Some(fields.hex())
 }
 
-/// Records, after a render wrote `rendered` into `output`, what it read. Best effort: the
-/// record is a cache, and a missing one only means the next `check` renders in full.
-pub fn record(output: &Path, inputs: &Inputs, rendered: &Rendered) {
-    let (Some(whole), Some(manifest_text)) = (whole(inputs, output), rendered.get(manifest::FILE))
-    else {
-        return;
-    };
+/// The record of what a render that writes `rendered` into `output` read, for `.hagen/`
+/// [`RECORD`] (`render` writes it with the files). Best effort: the record is a cache,
+/// and a missing one only means the next `check` renders in full.
+pub fn record(output: &Path, inputs: &Inputs, rendered: &Rendered) -> Option<Vec<u8>> {
     let record = Record {
         version: RECORD_VERSION,
-        inputs: whole,
+        inputs: whole(inputs, output)?,
         user_data: inputs.user_data.clone(),
-        manifest: manifest::checksum(manifest_text),
+        manifest: manifest::checksum(rendered.get(manifest::FILE)?),
     };
-    if let Ok(mut json) = serde_json::to_vec(&record) {
-        json.push(b'\n');
-        let _ = crate::write::write_meta_file(output, RECORD, &json);
-    }
+    let mut json = serde_json::to_vec(&record).ok()?;
+    json.push(b'\n');
+    Some(json)
 }
 
 /// Whether `output` is, without rendering, known to be exactly what a render of `spec`

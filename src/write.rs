@@ -835,12 +835,37 @@ pub fn write_with(
     out_dir: &Path,
     notify: &mut dyn FnMut(&str),
 ) -> Result<WriteSummary> {
+    write_with_meta(rendered, out_dir, None, notify)
+}
+
+/// [`write_with`], then `meta` `(name, bytes)` into `.hagen/` as [`write_meta_file`]
+/// writes it (best effort: a failure there is no error). A first render puts it in the
+/// folder it builds, so it appears with the files, in the same rename.
+pub fn write_with_meta(
+    rendered: &Rendered,
+    out_dir: &Path,
+    meta: Option<(&str, &[u8])>,
+    notify: &mut dyn FnMut(&str),
+) -> Result<WriteSummary> {
     for path in rendered.keys() {
         check_relative(path)?;
     }
-    if let Some(written) = write_new_folder(rendered, out_dir) {
+    if let Some(written) = write_new_folder(rendered, out_dir, meta) {
         return written;
     }
+    let summary = write_existing(rendered, out_dir, notify)?;
+    if let Some((name, bytes)) = meta {
+        let _ = write_meta_file(out_dir, name, bytes);
+    }
+    Ok(summary)
+}
+
+/// [`write_with`] into a folder that may exist: the journaled write.
+fn write_existing(
+    rendered: &Rendered,
+    out_dir: &Path,
+    notify: &mut dyn FnMut(&str),
+) -> Result<WriteSummary> {
     let out = Output::open(out_dir, true)?.expect("created");
     let (meta, _lock) = match lock_exclusive(&out, notify) {
         Ok(locked) => locked,
@@ -885,7 +910,11 @@ pub fn write_with(
 /// folder meanwhile, the file system cannot rename without replacing, any error): the
 /// caller then writes the usual way, which also reports any error under the user's own
 /// path. An error flushing the parent after the rename is this write's own error.
-fn write_new_folder(rendered: &Rendered, out_dir: &Path) -> Option<Result<WriteSummary>> {
+fn write_new_folder(
+    rendered: &Rendered,
+    out_dir: &Path,
+    meta_file: Option<(&str, &[u8])>,
+) -> Option<Result<WriteSummary>> {
     if !DirFd::FLUSH_TOGETHER {
         return None; // elsewhere every staged file needs its own flush: no gain
     }
@@ -911,6 +940,9 @@ fn write_new_folder(rendered: &Rendered, out_dir: &Path) -> Option<Result<WriteS
         let meta = root.open_dir(META_DIR)?;
         meta.create_file_unflushed(GITIGNORE, GITIGNORE_TEXT)?;
         drop(meta.open_lock_file(LOCK_FILE, true)?);
+        if let Some((name, bytes)) = meta_file {
+            meta.create_file_unflushed(name, bytes)?;
+        }
         let files = rendered
             .iter()
             .map(|(rel, text)| (rel.as_str(), text.as_str()));
