@@ -67,7 +67,8 @@ impl SecondCore {
 
     /// Offers `job` to the helper, after the jobs offered before it. [`Offered::take`]
     /// gives its result: run by the helper, or there and then if the helper has not
-    /// started it. A result nobody takes is dropped.
+    /// started it. Dropping the [`Offered`] withdraws a job the helper has not started
+    /// (a render that stops at an invalid spec compiles no templates behind its back).
     pub fn offer<T, F>(&self, job: F) -> Offered<T, F>
     where
         T: Send + 'static,
@@ -280,6 +281,15 @@ mod placement {
     }
 }
 
+impl<T, F> Drop for Offered<T, F> {
+    fn drop(&mut self) {
+        let mut state = lock(&self.slot.state);
+        if matches!(*state, State::Offered(_)) {
+            *state = State::Taken;
+        }
+    }
+}
+
 /// The lock, even after a panic elsewhere: the state is replaced whole, never left half
 /// updated.
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -313,6 +323,25 @@ mod tests {
             drop(core);
             assert_eq!(runs.load(Ordering::SeqCst), 50, "each job ran exactly once");
         }
+    }
+
+    #[test]
+    fn a_job_dropped_before_the_helper_starts_it_never_runs() {
+        let core = SecondCore::start();
+        let (release, released) = mpsc::channel::<()>();
+        // Keeps the helper busy until the second job is withdrawn.
+        let first = core.offer(move || released.recv().unwrap());
+        let ran = Arc::new(AtomicBool::new(false));
+        let second = {
+            let ran = Arc::clone(&ran);
+            core.offer(move || ran.store(true, Ordering::SeqCst))
+        };
+        drop(second);
+        release.send(()).unwrap();
+        first.take();
+        // A job queued after the withdrawn one: the helper had its chance to run that.
+        core.offer(|| ()).take();
+        assert!(!ran.load(Ordering::SeqCst));
     }
 
     #[test]
