@@ -82,8 +82,9 @@ pub fn render_spec_with_inputs(
     template_dir: Option<&Path>,
 ) -> Result<(render::Rendered, fingerprint::Inputs)> {
     let second = second_core::SecondCore::start();
-    // The defaults read the schema once the spec is valid: read there, meanwhile.
-    second.offer(schema::read_ahead);
+    // The defaults read the schema once the spec is valid: read there, meanwhile. Kept
+    // offered to the end (dropping it would withdraw it); nobody takes its result.
+    let _schema_read = second.offer(schema::read_ahead);
     let loaded = load::load(spec_path)?;
     let declared = target::declared(&loaded.document);
     let model_ready = Arc::new(AtomicBool::new(false));
