@@ -14,8 +14,9 @@
 //! waits for the other one watches for it, running, for a moment ([`SPIN`]) before it
 //! sleeps: waking a sleeping virtual CPU costs about as long as the waits of a render.
 //!
-//! Without a helper (a process or memory limit refuses the thread), every job runs when
-//! its result is taken: one step after the other.
+//! Without a helper (the process may use one CPU only, or a process or memory limit
+//! refuses the thread), every job runs when its result is taken: one step after the
+//! other.
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -127,7 +128,7 @@ enum State<T, F> {
     /// The helper is running it.
     Running,
     Done(thread::Result<T>),
-    /// `take` ran it or took its result.
+    /// `take` ran it or took its result, or the job was withdrawn.
     Taken,
 }
 
