@@ -115,7 +115,7 @@ pub struct ModuleDocs {
     pub resources: Vec<Resource>,
     pub requirements: Vec<Requirement>,
     pub skips: Vec<CheckovSkip>,
-    /// The terraform-docs block of the README ([`terraform_docs`]).
+    /// The terraform-docs block of the README ([`tables`]).
     pub terraform_docs: String,
 }
 
@@ -187,13 +187,7 @@ fn label(block: &hcl::Block, index: usize) -> String {
         .unwrap_or_default()
 }
 
-/// The `variable` blocks of a module text, sorted by name (terraform-docs' order).
-pub fn inputs(body: &hcl::Body) -> Vec<Input> {
-    let mut inputs = read_inputs(body);
-    sort_inputs(&mut inputs);
-    inputs
-}
-
+/// Inputs in terraform-docs' order: by name.
 fn sort_inputs(inputs: &mut [Input]) {
     inputs.sort_by(|a, b| a.name.cmp(&b.name));
 }
@@ -232,13 +226,7 @@ fn read_inputs(body: &hcl::Body) -> Vec<Input> {
         .collect()
 }
 
-/// The `output` blocks of a module text, sorted by name.
-pub fn outputs(body: &hcl::Body) -> Vec<Output> {
-    let mut outputs = read_outputs(body);
-    sort_outputs(&mut outputs);
-    outputs
-}
-
+/// Outputs by name.
 fn sort_outputs(outputs: &mut [Output]) {
     outputs.sort_by(|a, b| a.name.cmp(&b.name));
 }
@@ -254,13 +242,7 @@ fn read_outputs(body: &hcl::Body) -> Vec<Output> {
         .collect()
 }
 
-/// The `resource` and `data` blocks of a module text, sorted by address.
-pub fn resources(body: &hcl::Body) -> Vec<Resource> {
-    let mut resources = read_resources(body);
-    sort_resources(&mut resources);
-    resources
-}
-
+/// Resources by address, each once.
 fn sort_resources(resources: &mut Vec<Resource>) {
     resources.sort_by(|a, b| a.address.cmp(&b.address));
     resources.dedup();
@@ -289,11 +271,6 @@ fn read_resources(body: &hcl::Body) -> Vec<Resource> {
 
 /// `required_version` and the `required_providers` of the `terraform` blocks: Terraform
 /// first, then providers by name.
-pub fn requirements(body: &hcl::Body) -> Vec<Requirement> {
-    let (core, providers) = read_requirements(body);
-    sort_requirements(core, providers)
-}
-
 fn sort_requirements(
     mut core: Vec<Requirement>,
     mut providers: Vec<Requirement>,
@@ -393,19 +370,9 @@ fn sorted_keys(value: serde_json::Value) -> serde_json::Value {
 /// `terraform-docs markdown table` writes them with its default settings (terraform-docs
 /// 0.19 and 0.20: anchors, escaping, `<br/>`, Required column, Modules section), for the
 /// part of the README between `<!-- BEGIN_TF_DOCS -->` and `<!-- END_TF_DOCS -->`, so
-/// that a `terraform_docs` pre-commit hook finds nothing to change. The layout follows
-/// terraform-docs' `format/templates/markdown_table_*.tmpl` and `template/sanitizer.go`.
-pub fn terraform_docs(body: &hcl::Body) -> String {
-    tables(
-        &requirements(body),
-        &resources(body),
-        &inputs(body),
-        &outputs(body),
-    )
-}
-
-/// [`terraform_docs`] of what [`requirements`], [`resources`], [`inputs`] and
-/// [`outputs`] read from a module.
+/// that a `terraform_docs` pre-commit hook finds nothing to change
+/// ([`ModuleDocs::terraform_docs`]). The layout follows terraform-docs'
+/// `format/templates/markdown_table_*.tmpl` and `template/sanitizer.go`.
 fn tables(
     requirements: &[Requirement],
     resources: &[Resource],
@@ -712,7 +679,7 @@ resource "aws_db_instance" "this" {
 
     #[test]
     fn inputs_carry_type_default_and_required() {
-        let inputs = inputs(&hcl::parse(MODULE).unwrap());
+        let inputs = docs_of(&[MODULE]).inputs;
         let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
         assert_eq!(names, ["alarm_emails", "certificate_arn", "environment"]);
         assert_eq!(inputs[0].type_expr, "list(string)");
@@ -726,13 +693,10 @@ resource "aws_db_instance" "this" {
 
     #[test]
     fn outputs_and_resources_are_listed() {
-        let outputs = outputs(&hcl::parse(MODULE).unwrap());
-        assert_eq!(outputs.len(), 1);
-        assert_eq!(outputs[0].description, "Endpoint.");
-        let addresses: Vec<String> = resources(&hcl::parse(MODULE).unwrap())
-            .into_iter()
-            .map(|r| r.address)
-            .collect();
+        let docs = docs_of(&[MODULE]);
+        assert_eq!(docs.outputs.len(), 1);
+        assert_eq!(docs.outputs[0].description, "Endpoint.");
+        let addresses: Vec<String> = docs.resources.into_iter().map(|r| r.address).collect();
         assert_eq!(
             addresses,
             [
@@ -762,7 +726,7 @@ terraform {
   backend "s3" {}
 }
 "#;
-        let requirements = requirements(&hcl::parse(text).unwrap());
+        let requirements = docs_of(&[text]).requirements;
         let pairs: Vec<(&str, &str)> = requirements
             .iter()
             .map(|r| (r.name.as_str(), r.version.as_str()))
@@ -775,6 +739,44 @@ terraform {
                 ("random", "~> 3.0")
             ]
         );
+    }
+
+    /// The docs of a module of the files `texts`, as a render reads them.
+    pub(super) fn docs_of(texts: &[&str]) -> ModuleDocs {
+        let mut module = ModuleText::default();
+        for text in texts {
+            module.add(FileDocs::of(text, &hcl::parse(text).unwrap()));
+        }
+        module.docs()
+    }
+
+    /// Read file by file (as each core reads the files it rendered) or as one text, a
+    /// module's docs are the same.
+    #[test]
+    fn docs_read_file_by_file_are_the_docs_of_the_whole_module() {
+        // Terraform's own requirement comes first whichever file holds it, and providers
+        // sort across files.
+        let random = "terraform {\n  required_providers {\n    random = \"~> 3.0\"\n  }\n}\n";
+        let versions = r#"
+terraform {
+  required_version = ">= 1.6.0"
+  required_providers {
+    aws = { source = "hashicorp/aws", version = ">= 5.80" }
+  }
+}
+"#;
+        let (head, tail) = MODULE.split_at(MODULE.find("output \"db_endpoint\"").unwrap());
+        let (middle, last) = tail.split_at(tail.find("data \"aws_partition\"").unwrap());
+        let whole = docs_of(&[&format!("{random}{head}{versions}{middle}{last}")]);
+        let split = docs_of(&[random, head, versions, middle, last]);
+        assert_eq!(
+            serde_json::to_value(&split).unwrap(),
+            serde_json::to_value(&whole).unwrap()
+        );
+        assert_eq!(whole.inputs.len(), 3);
+        let requirements: Vec<&str> = whole.requirements.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(requirements, ["terraform", "aws", "random"]);
+        assert_eq!(whole.skips.len(), 2);
     }
 
     #[test]
@@ -810,6 +812,7 @@ terraform {
 /// 0.19).
 #[cfg(test)]
 mod terraform_docs_format {
+    use super::tests::docs_of;
     use super::*;
 
     const MODULE: &str = r#"
@@ -874,7 +877,7 @@ data "aws_caller_identity" "current" {}
 
     #[test]
     fn matches_terraform_docs_markdown_table_output() {
-        let docs = terraform_docs(&hcl::parse(MODULE).unwrap());
+        let docs = docs_of(&[MODULE]).terraform_docs;
         let expected_lines = [
             "## Requirements\n\n| Name | Version |\n|------|---------|\n| <a name=\"requirement_terraform\"></a> [terraform](#requirement\\_terraform) | >= 0.12 |\n| <a name=\"requirement_aws\"></a> [aws](#requirement\\_aws) | >= 2.15.0 |\n\n## Providers\n\n| Name | Version |\n|------|---------|\n| <a name=\"provider_aws\"></a> [aws](#provider\\_aws) | >= 2.15.0 |\n\n## Modules\n\nNo modules.\n\n## Resources\n\n| Name | Type |\n|------|------|\n| [aws_vpc.this](https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/vpc) | resource |\n| [aws_caller_identity.current](https://registry.terraform.io/providers/hashicorp/aws/latest/docs/data-sources/caller_identity) | data source |\n\n## Inputs\n\n| Name | Description | Type | Default | Required |\n|------|-------------|------|---------|:--------:|\n",
             "| <a name=\"input_input-with-pipe\"></a> [input-with-pipe](#input\\_input-with-pipe) | It includes v1 \\| v2 \\| v3 | `string` | `\"v1\"` | no |\n",

@@ -44,8 +44,11 @@ impl SecondCore {
         let started = thread::Builder::new()
             .name("hagen-second-core".into())
             .spawn(move || {
-                placement.free_this_thread();
                 while let Some(job) = next_job(&jobs) {
+                    // Before every job, not only the first: the helper may run before
+                    // `start_elsewhere` below has confined it, and would then stay
+                    // confined.
+                    placement.free_this_thread();
                     job();
                 }
             });
@@ -197,7 +200,7 @@ impl<T, F: FnOnce() -> T> Offered<T, F> {
 /// timer tick: 1 to 4 ms on a two-CPU virtual machine, about the whole time a render
 /// takes, so the helper would start when the work is done (docs/bench.md, sixth round).
 /// The helper is therefore created allowed only on the other CPUs (the kernel moves it
-/// to one at once), and allowed everywhere again as soon as it runs. Once it has run on
+/// to one at once), and allowed everywhere again as soon as it takes a job. Once it has run on
 /// an idle CPU, Linux wakes it there. Best effort: a call that fails leaves Linux's own
 /// placement.
 #[cfg(target_os = "linux")]
