@@ -66,8 +66,8 @@ pub fn model_from_loaded(loaded: &load::LoadedSpec) -> Result<model::Model> {
 ///
 /// Two cores share the work ([`second_core`]). The second one, started first, reads the
 /// schema (for the defaults) while this one reads the spec; then it compiles the
-/// templates of the target the spec declares, last first, while this one validates the
-/// spec and builds the model; then the two render the files ([`render::render_in`]).
+/// templates of the target the spec declares ([`render::precompile`]) while this one
+/// validates the spec and builds the model; then the two render the files ([`render::render_in`]).
 /// Whatever the second one has not started when this one needs it, this one does.
 /// Errors come in the same order as one step after the other: the spec's first, then
 /// the templates'.

@@ -152,16 +152,16 @@ pub fn render_with(
 }
 
 /// Compiles the rendered templates of `sources` in `env` ahead of [`render_in`] until
-/// `stop` is set: first those the render takes last, on one thread (the documents and
-/// the per-environment files), then the files from the last one backwards (the render
-/// compiles from the first). A template that does not compile is left for the render to
-/// report, in order.
+/// `stop` is set: first the documents (the render takes them last, on one thread), then
+/// the other files, the smallest first (the render takes the largest first). A template
+/// that does not compile is left for the render to report, in order.
 pub fn precompile(env: &Environment<'static>, sources: &TemplateSources, stop: &AtomicBool) {
-    let (late, files): (Vec<&String>, Vec<&String>) = sources
+    let (documents, mut files): (Vec<&String>, Vec<&String>) = sources
         .keys()
         .filter(|name| is_rendered(name) || is_per_environment(name))
-        .partition(|name| is_per_environment(name) || is_document(name));
-    for name in late.into_iter().chain(files.into_iter().rev()) {
+        .partition(|name| is_document(name));
+    files.sort_by_key(|name| sources[*name].len());
+    for name in documents.into_iter().chain(files) {
         if stop.load(Ordering::Relaxed) {
             break;
         }
@@ -370,13 +370,13 @@ impl RenderShare {
 }
 
 /// Every file of `share` rendered (its template compiled first if it was not yet) and,
-/// when it prints more than whitespace, given its header and parsed: by
-/// this thread, the second core (from when it gets to it) and, with more cores, threads
-/// of their own (at most [`MAX_RENDER_THREADS`] in all), each taking the next template
-/// until none is left.
-/// Results come back in the order of `share.jobs`; `None` for a file no thread took: they stop taking templates once the outputs pass [`MAX_TOTAL_BYTES`] in all,
-/// and the caller, counting in order ([`RenderRun::count`]), renders those itself, so
-/// it finds the limit where one thread would.
+/// when it prints more than whitespace, given its header and parsed: by this thread,
+/// the second core (from when it gets to it) and, with more cores, threads of their own
+/// (at most [`MAX_RENDER_THREADS`] in all), each taking the next file until none is left.
+/// Results come back in the order of `share.jobs`; `None` for a file no thread took:
+/// they stop taking files once the outputs pass [`MAX_TOTAL_BYTES`] in all, and the
+/// caller, counting in order ([`RenderRun::count`]), renders those itself, so it finds
+/// the limit where one thread would.
 fn render_outputs(
     share: Arc<RenderShare>,
     second: &SecondCore,
