@@ -449,9 +449,26 @@ fn render_in_memory(
     output: &Path,
     template_dir: Option<&Path>,
 ) -> Result<(crate::render::Rendered, crate::fingerprint::Inputs)> {
-    let (mut rendered, inputs) = crate::render_spec_with_inputs(spec, template_dir)?;
-    crate::manifest::add(&mut rendered, spec, output, template_dir);
+    let (rendered, inputs, _) = render_staging(spec, output, template_dir, None)?;
     Ok((rendered, inputs))
+}
+
+/// [`render_in_memory`], staging a first render into `stage_into` meanwhile
+/// ([`crate::render_spec_staging`]).
+fn render_staging(
+    spec: &Path,
+    output: &Path,
+    template_dir: Option<&Path>,
+    stage_into: Option<&Path>,
+) -> Result<(
+    crate::render::Rendered,
+    crate::fingerprint::Inputs,
+    Option<crate::write::NewFolder>,
+)> {
+    let (mut rendered, inputs, staging) =
+        crate::render_spec_staging(spec, template_dir, stage_into)?;
+    crate::manifest::add(&mut rendered, spec, output, template_dir);
+    Ok((rendered, inputs, staging))
 }
 
 fn render(spec: &Path, output: &Path, template_dir: Option<&Path>, ui: &Ui) -> Result<()> {
@@ -477,13 +494,15 @@ fn render(spec: &Path, output: &Path, template_dir: Option<&Path>, ui: &Ui) -> R
             return Ok(());
         }
     }
-    let (rendered, inputs) = render_in_memory(spec, output, template_dir)?;
+    let stage_into = crate::write::NewFolder::applies(output).then_some(output);
+    let (rendered, inputs, staging) = render_staging(spec, output, template_dir, stage_into)?;
     // What this render read, so that a `check` of the same inputs can skip rendering.
     let record = crate::fingerprint::record(output, &inputs, &rendered);
     let record = record
         .as_deref()
         .map(|bytes| (crate::fingerprint::RECORD, bytes));
-    let summary = crate::write::write_with_meta(&rendered, output, record, &mut |m| ui.status(m))?;
+    let summary =
+        crate::write::write_with_meta(&rendered, output, record, staging, &mut |m| ui.status(m))?;
     if let Some(recovery) = summary.recovered {
         ui.status(&format!("{}: {}", output.display(), recovery.describe()));
     }

@@ -30,6 +30,7 @@ pub mod render;
 pub mod schema;
 pub mod second_core;
 pub mod spec;
+pub mod staging;
 pub mod target;
 pub mod template_context;
 pub mod templates;
@@ -81,6 +82,24 @@ pub fn render_spec_with_inputs(
     spec_path: &Path,
     template_dir: Option<&Path>,
 ) -> Result<(render::Rendered, fingerprint::Inputs)> {
+    render_spec_staging(spec_path, template_dir, None)
+        .map(|(rendered, inputs, _)| (rendered, inputs))
+}
+
+/// [`render_spec_with_inputs`] for a first render into `stage_into` (a folder that does
+/// not exist yet), written while it renders ([`staging`]): the folder it builds beside
+/// `stage_into`, with every file but the documents in it, for
+/// [`write::write_with_meta`] to finish. Without a second core, or when the folder could
+/// not be begun, `None`: the write then does it all.
+pub fn render_spec_staging(
+    spec_path: &Path,
+    template_dir: Option<&Path>,
+    stage_into: Option<&Path>,
+) -> Result<(
+    render::Rendered,
+    fingerprint::Inputs,
+    Option<write::NewFolder>,
+)> {
     let second = second_core::SecondCore::start();
     // The defaults read the schema once the spec is valid: read there, meanwhile. Kept
     // offered to the end (dropping it would withdraw it); nobody takes its result.
@@ -102,6 +121,10 @@ pub fn render_spec_with_inputs(
     let model = model_from_loaded(&loaded);
     model_ready.store(true, Ordering::Relaxed);
     let model = model?;
+    // A first render's folder: begun by the second core when it is done compiling.
+    let staging = stage_into
+        .filter(|_| second.is_available())
+        .map(|out_dir| Arc::new(staging::Staging::offer(&second, out_dir)));
     // A spec is valid only with a target hagen knows, so this is the declared one;
     // compiling again keeps it right should the two ever differ.
     let (set, env) = if model.target == declared {
@@ -109,9 +132,17 @@ pub fn render_spec_with_inputs(
     } else {
         compile_templates(model.target, template_dir)?
     };
-    let rendered = render::render_in(&env, &model, &set.sources, &set.user_files, &second)?;
+    let sink = staging
+        .clone()
+        .map(|staging| staging as Arc<dyn render::FileSink>);
+    let rendered = render::render_in(&env, &model, &set.sources, &set.user_files, &second, sink);
+    // Every thread is done with the files: this is the only holder left.
+    let folder = staging
+        .and_then(Arc::into_inner)
+        .and_then(staging::Staging::into_folder);
+    let rendered = rendered?;
     let inputs = fingerprint::Inputs::of_render(&loaded, &set, template_dir);
-    Ok((rendered, inputs))
+    Ok((rendered, inputs, folder))
 }
 
 /// The templates of `target` (overlaid by `template_dir`), compiled.

@@ -148,7 +148,7 @@ pub fn render_with(
     files: &TemplateFiles,
 ) -> Result<Rendered, RenderError> {
     let env = Arc::new(environment_with(sources, files)?);
-    render_in(&env, model, sources, files, &SecondCore::none())
+    render_in(&env, model, sources, files, &SecondCore::none(), None)
 }
 
 /// Compiles the rendered templates of `sources` in `env` ahead of [`render_in`] until
@@ -180,12 +180,15 @@ pub fn compile(
 
 /// [`render_with`] with the environment compiled from `sources` by [`compile`], the
 /// files rendered by this thread and `second` (or, without one, threads of their own).
+/// `sink`, when given, gets each file but the documents as soon as it is made and parses,
+/// on the thread that made it: a first render stages it ([`crate::render_spec_staging`]).
 pub fn render_in(
     env: &Arc<Environment<'static>>,
     model: &Model,
     sources: &TemplateSources,
     files: &TemplateFiles,
     second: &SecondCore,
+    sink: Option<Arc<dyn FileSink>>,
 ) -> Result<Rendered, RenderError> {
     let context = Value::from(minijinja::value::Serde(model));
     let mut out = RenderRun {
@@ -224,7 +227,7 @@ pub fn render_in(
     // the cores, and the results are taken in order, so the outputs, the first error
     // and the module's tables are the same as one file after the other (template errors
     // first, then files that do not parse).
-    let share = RenderShare::new(env, files, &model.spec_file, jobs, contexts, sources);
+    let share = RenderShare::new(env, files, &model.spec_file, jobs, contexts, sources, sink);
     let outputs = render_outputs(Arc::clone(&share), second);
     let mut taken = Vec::with_capacity(outputs.len());
     for (job, output) in share.jobs.iter().zip(outputs) {
@@ -245,6 +248,9 @@ pub fn render_in(
     for (job, output) in taken {
         let docs = output.parsed?;
         out.accept(job.path.clone(), output.text, docs);
+    }
+    if let Some(sink) = &share.sink {
+        sink.files_made(second);
     }
     let mut diagram = crate::target::graph(model, crate::graph::GraphFormat::Mermaid);
     diagram.pop(); // the template puts the line break
@@ -303,6 +309,17 @@ struct RenderShare {
     next: AtomicUsize,
     /// Bytes rendered so far by all threads.
     total: AtomicUsize,
+    sink: Option<Arc<dyn FileSink>>,
+}
+
+/// Where [`render_in`] hands the files as they are made: a first render stages them
+/// ([`crate::render_spec_staging`]).
+pub trait FileSink: Send + Sync {
+    /// File `path`, as soon as it is made and parses, on the thread that made it.
+    fn file(&self, path: &str, text: &str);
+    /// Every file but the documents is made, and `second` is free while this thread
+    /// makes the documents.
+    fn files_made(&self, second: &SecondCore);
 }
 
 /// One thread's share of [`render_outputs`]: (index in `jobs`, result) in the order taken.
@@ -316,6 +333,7 @@ impl RenderShare {
         jobs: Vec<RenderJob>,
         contexts: Vec<Value>,
         sources: &TemplateSources,
+        sink: Option<Arc<dyn FileSink>>,
     ) -> Arc<Self> {
         let mut largest_first: Vec<usize> = (0..jobs.len()).collect();
         largest_first.sort_by_key(|&index| std::cmp::Reverse(sources[&jobs[index].name].len()));
@@ -328,6 +346,7 @@ impl RenderShare {
             largest_first,
             next: AtomicUsize::new(0),
             total: AtomicUsize::new(0),
+            sink,
         })
     }
 
@@ -362,6 +381,9 @@ impl RenderShare {
             let output = self.render(&self.jobs[index], MAX_FILE_BYTES);
             if let Ok(Some(output)) = &output {
                 self.total.fetch_add(output.text.len(), Ordering::Relaxed);
+                if let (Some(sink), Ok(_)) = (&self.sink, &output.parsed) {
+                    sink.file(&self.jobs[index].path, &output.text);
+                }
             }
             done.push((index, output));
         }

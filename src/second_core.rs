@@ -193,6 +193,26 @@ impl<T, F: FnOnce() -> T> Offered<T, F> {
     }
 }
 
+impl<T, F> Offered<T, F> {
+    /// The job's result if the helper started it (waiting for it to finish), or `None`,
+    /// the job withdrawn, if it has not: for a result nobody needs but whose job must not
+    /// be left half done, or run for nothing.
+    pub fn take_if_started(self) -> Option<T>
+    where
+        F: FnOnce() -> T,
+    {
+        {
+            let mut state = lock(&self.slot.state);
+            if matches!(*state, State::Offered(_)) {
+                *state = State::Taken;
+                return None;
+            }
+        }
+        // Running or done: the helper never puts a job back.
+        Some(self.take())
+    }
+}
+
 /// Where the helper starts (Linux): on another CPU than the thread that starts it.
 ///
 /// Linux queues a new thread on the CPU of the thread that creates it and, while that
@@ -359,6 +379,27 @@ mod tests {
         });
         is_started.recv().unwrap();
         assert_eq!(offered.take().as_deref(), Some("hagen-second-core"));
+    }
+
+    #[test]
+    fn take_if_started_withdraws_a_job_not_started_and_waits_for_one_under_way() {
+        let ran = Arc::new(AtomicBool::new(false));
+        let offered = {
+            let ran = Arc::clone(&ran);
+            SecondCore::none().offer(move || ran.store(true, Ordering::SeqCst))
+        };
+        assert_eq!(offered.take_if_started(), None);
+        assert!(!ran.load(Ordering::SeqCst), "withdrawn, not run");
+
+        let core = SecondCore::start();
+        let (started, is_started) = mpsc::channel();
+        let offered = core.offer(move || {
+            started.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            7
+        });
+        is_started.recv().unwrap();
+        assert_eq!(offered.take_if_started(), Some(7));
     }
 
     #[test]

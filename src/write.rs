@@ -31,6 +31,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
@@ -835,22 +837,28 @@ pub fn write_with(
     out_dir: &Path,
     notify: &mut dyn FnMut(&str),
 ) -> Result<WriteSummary> {
-    write_with_meta(rendered, out_dir, None, notify)
+    write_with_meta(rendered, out_dir, None, None, notify)
 }
 
 /// [`write_with`], then `meta` `(name, bytes)` into `.hagen/` as [`write_meta_file`]
 /// writes it (best effort: a failure there is no error). A first render puts it in the
-/// folder it builds, so it appears with the files, in the same rename.
+/// folder it builds, so it appears with the files, in the same rename: in `staged`
+/// when the render began it ([`NewFolder::stage`]).
 pub fn write_with_meta(
     rendered: &Rendered,
     out_dir: &Path,
     meta: Option<(&str, &[u8])>,
+    staged: Option<NewFolder>,
     notify: &mut dyn FnMut(&str),
 ) -> Result<WriteSummary> {
     for path in rendered.keys() {
         check_relative(path)?;
     }
-    if let Some(written) = write_new_folder(rendered, out_dir, meta) {
+    let written = match staged {
+        Some(folder) => folder.finish(rendered, meta),
+        None => write_new_folder(rendered, out_dir, meta),
+    };
+    if let Some(written) = written {
         return written;
     }
     let summary = write_existing(rendered, out_dir, notify)?;
@@ -915,54 +923,185 @@ fn write_new_folder(
     out_dir: &Path,
     meta_file: Option<(&str, &[u8])>,
 ) -> Option<Result<WriteSummary>> {
-    if !DirFd::FLUSH_TOGETHER {
-        return None; // elsewhere every staged file needs its own flush: no gain
+    NewFolder::begin(out_dir)?.finish(rendered, meta_file)
+}
+
+/// A first render's folder while it is built beside its future name
+/// ([`write_new_folder`]). A render can [`stage`](Self::stage) each file as soon as it is
+/// made, on whichever core made it ([`crate::render_spec_staging`]); [`write_with_meta`]
+/// then adds the rest and renames the folder into place. Dropped unfinished, it removes
+/// what it built.
+pub struct NewFolder {
+    /// The output folder, normalized.
+    normal: PathBuf,
+    parent: DirFd,
+    /// The output folder's name in `parent`.
+    base: String,
+    /// The staging folder's name in `parent`.
+    staging: String,
+    root: DirFd,
+    /// The folders made in it so far, by relative path.
+    folders: Mutex<BTreeMap<String, Arc<DirFd>>>,
+    /// The files staged so far, by relative path.
+    staged: Mutex<BTreeMap<String, String>>,
+    /// Set when staging a file failed: the folder is given up.
+    failed: AtomicBool,
+    renamed: bool,
+}
+
+impl NewFolder {
+    /// Whether a render into `out_dir` is a first one, that builds the folder beside it:
+    /// the folder does not exist, on Linux.
+    pub fn applies(out_dir: &Path) -> bool {
+        // Elsewhere every staged file needs its own flush: no gain.
+        DirFd::FLUSH_TOGETHER
+            && matches!(std::fs::symlink_metadata(normalize(out_dir)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound)
     }
-    let normal = normalize(out_dir);
-    match std::fs::symlink_metadata(&normal) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        _ => return None,
-    }
-    let base = normal.file_name()?.to_str()?;
-    let parent = DirFd::open_path(&parent_of(&normal)).ok()?;
-    remove_dead_sibling_staging(out_dir);
-    let staging = (0..100)
-        .map(|attempt| sibling_staging(base, attempt))
-        .find_map(|name| match parent.mkdir_new(&name) {
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => None,
-            made => Some(made.map(|()| name)),
-        })?
-        .ok()?;
-    let built = (|| -> std::io::Result<()> {
-        let root = parent.open_dir(&staging)?;
-        // `.hagen/` as a usual render leaves it: its `.gitignore` and the lock file.
-        root.mkdir_new(META_DIR)?;
-        let meta = root.open_dir(META_DIR)?;
-        meta.create_file_unflushed(GITIGNORE, GITIGNORE_TEXT)?;
-        drop(meta.open_lock_file(LOCK_FILE, true)?);
-        if let Some((name, bytes)) = meta_file {
-            meta.create_file_unflushed(name, bytes)?;
+
+    /// The staging folder beside `out_dir`, with `.hagen/` as a usual render leaves it
+    /// (its `.gitignore` and the lock file). `None` when a first render does not apply
+    /// or the folder could not be made ([`write_new_folder`]).
+    pub fn begin(out_dir: &Path) -> Option<Self> {
+        if !Self::applies(out_dir) {
+            return None;
         }
-        let files = rendered
-            .iter()
-            .map(|(rel, text)| (rel.as_str(), text.as_str()));
-        stage(&root, files).map_err(|(_, e)| e)?;
-        // Every file and folder on disk before the folder appears under its name.
-        root.sync_file_system()?;
-        parent.rename_new(&staging, &parent, base)
-    })();
-    if built.is_err() {
-        let _ = parent.remove_tree(&staging);
-        return None;
+        let normal = normalize(out_dir);
+        let base = normal.file_name()?.to_str()?.to_string();
+        let parent = DirFd::open_path(&parent_of(&normal)).ok()?;
+        remove_dead_sibling_staging(out_dir);
+        let staging = (0..100)
+            .map(|attempt| sibling_staging(&base, attempt))
+            .find_map(|name| match parent.mkdir_new(&name) {
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => None,
+                made => Some(made.map(|()| name)),
+            })?
+            .ok()?;
+        let root = (|| -> std::io::Result<DirFd> {
+            let root = parent.open_dir(&staging)?;
+            root.mkdir_new(META_DIR)?;
+            let meta = root.open_dir(META_DIR)?;
+            meta.create_file_unflushed(GITIGNORE, GITIGNORE_TEXT)?;
+            drop(meta.open_lock_file(LOCK_FILE, true)?);
+            Ok(root)
+        })();
+        match root {
+            Ok(root) => Some(Self {
+                normal,
+                parent,
+                base,
+                staging,
+                root,
+                folders: Mutex::default(),
+                staged: Mutex::default(),
+                failed: AtomicBool::new(false),
+                renamed: false,
+            }),
+            Err(_) => {
+                let _ = parent.remove_tree(&staging);
+                None
+            }
+        }
     }
-    // The folder is in place and complete; only its new name may not be on disk yet.
-    Some(match parent.sync() {
-        Ok(()) => Ok(WriteSummary {
-            written: rendered.keys().cloned().collect(),
-            ..WriteSummary::default()
-        }),
-        Err(e) => Err(Error::io(parent_of(&normal), e)),
-    })
+
+    /// Stages the file `rel` now, unflushed (the rename flushes everything at once). On
+    /// any error, or for a path a write refuses, the folder is given up: the write then
+    /// goes the usual way, which reports it.
+    pub fn stage(&self, rel: &str, text: &str) {
+        if self.failed.load(Ordering::Relaxed) {
+            return;
+        }
+        if check_relative(rel).is_ok() && self.put(rel, text.as_bytes()).is_ok() {
+            lock(&self.staged).insert(rel.to_string(), text.to_string());
+        } else {
+            self.failed.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// A job that flushes the files staged so far to disk, for another thread to run
+    /// while the render goes on: the flush in [`write_with_meta`] then has little left to
+    /// do. Best effort: that flush is the one the rename waits for.
+    pub fn flush_ahead(&self) -> Option<impl FnOnce() + Send + 'static> {
+        let root = self.root.try_clone().ok()?;
+        Some(move || {
+            let _ = root.sync_file_system();
+        })
+    }
+
+    /// Creates the file `rel`, and its folder when it is the first file there.
+    fn put(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let (folder, name) = split(rel);
+        let dir = {
+            let mut folders = lock(&self.folders);
+            match folders.get(folder) {
+                Some(dir) => Arc::clone(dir),
+                None => {
+                    let dir = Arc::new(self.root.ensure_rel(folder)?);
+                    folders.insert(folder.to_string(), Arc::clone(&dir));
+                    dir
+                }
+            }
+        };
+        dir.create_file_unflushed(name, bytes)
+    }
+
+    /// Stages the files of `rendered` not staged yet and `meta_file` in `.hagen/`,
+    /// flushes the file system, and renames the folder into place. `None` as
+    /// [`write_new_folder`] says, and also when staging failed earlier or a file staged
+    /// earlier is not in `rendered` as it was staged.
+    fn finish(
+        mut self,
+        rendered: &Rendered,
+        meta_file: Option<(&str, &[u8])>,
+    ) -> Option<Result<WriteSummary>> {
+        let staged = std::mem::take(&mut *lock(&self.staged));
+        if self.failed.load(Ordering::Relaxed)
+            || staged
+                .iter()
+                .any(|(rel, text)| rendered.get(rel) != Some(text))
+        {
+            return None;
+        }
+        let built = (|| -> std::io::Result<()> {
+            if let Some((name, bytes)) = meta_file {
+                self.put(&format!("{META_DIR}/{name}"), bytes)?;
+            }
+            for (rel, text) in rendered {
+                if !staged.contains_key(rel) {
+                    self.put(rel, text.as_bytes())?;
+                }
+            }
+            // Every file and folder on disk before the folder appears under its name.
+            self.root.sync_file_system()?;
+            self.parent
+                .rename_new(&self.staging, &self.parent, &self.base)
+        })();
+        built.ok()?;
+        self.renamed = true;
+        // The folder is in place and complete; only its new name may not be on disk yet.
+        Some(match self.parent.sync() {
+            Ok(()) => Ok(WriteSummary {
+                written: rendered.keys().cloned().collect(),
+                ..WriteSummary::default()
+            }),
+            Err(e) => Err(Error::io(parent_of(&self.normal), e)),
+        })
+    }
+}
+
+impl Drop for NewFolder {
+    fn drop(&mut self) {
+        if !self.renamed {
+            let _ = self.parent.remove_tree(&self.staging);
+        }
+    }
+}
+
+/// The lock, even after a panic elsewhere.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn read_only(err: &Error) -> bool {

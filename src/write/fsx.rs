@@ -75,6 +75,11 @@ impl DirFd {
         Ok(dir)
     }
 
+    /// Another descriptor of the same folder.
+    pub fn try_clone(&self) -> io::Result<Self> {
+        Ok(Self(self.0.try_clone()?))
+    }
+
     /// Opens (creating when missing) the folder at relative path `rel`.
     pub fn ensure_rel(&self, rel: &str) -> io::Result<Self> {
         let mut dir = self.open_dir(".")?;

@@ -377,6 +377,44 @@ fn an_error_at_any_step_of_a_first_render_leaves_nothing_half_made() {
     }
 }
 
+/// A first render stages each file as soon as it is made, on whichever core made it,
+/// before it knows whether the rest renders: a template that fails after that (a file
+/// that does not parse, an error in a template, an error in the README, made last) must
+/// leave nothing behind, beside the output or in its place. So must one that does not
+/// compile, while the second core may be beginning the folder.
+#[test]
+fn a_first_render_that_fails_after_staging_files_leaves_nothing() {
+    let broken = [
+        ("network.tf.j2", "resource \"x\" \"y\" {\n"),
+        ("outputs.tf.j2", "{{ network.no_such_key.deeper }}\n"),
+        (
+            "README.md.j2",
+            "# {{ name }}\n{{ module.no_such_key.deeper }}\n",
+        ),
+        // Compiled while the spec is validated: fails before any file is made.
+        ("main.tf.j2", "x = 1\n{% if %}\n"),
+    ];
+    for (template, text) in broken {
+        let dir = scratch();
+        let templates = dir.path().join("templates");
+        std::fs::create_dir(&templates).unwrap();
+        std::fs::write(templates.join(template), text).unwrap();
+        let run = hagen()
+            .arg("render")
+            .arg(crate::support::example(NEW))
+            .arg("-o")
+            .arg(dir.path().join("infra"))
+            .arg("--templates")
+            .arg(&templates)
+            .output()
+            .unwrap();
+        assert!(!run.status.success(), "{template}: {run:?}");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(stderr.contains(template), "{template}: {stderr}");
+        assert_eq!(names(dir.path()), ["templates"], "{template}: leftovers");
+    }
+}
+
 #[test]
 fn a_first_render_leaves_what_a_render_into_an_empty_folder_leaves() {
     use std::os::unix::fs::PermissionsExt;
